@@ -258,8 +258,11 @@ def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.nd
         return None, np.zeros(0, np.int64), problems
     lines = np.arange(first, first + len(raw), dtype=np.int64)
     if len(raw) and source.format != "parquet":  # drop blank lines, keeping line numbers
-        text = raw.astype("string").fillna("")
-        blank = (text.apply(lambda c: c.str.strip() == "")).all(axis=1).to_numpy()
+        empty0 = _text(raw.iloc[:, 0]).isna().to_numpy()
+        blank = empty0.copy()
+        if empty0.any():
+            rest = raw.loc[empty0].astype("string").fillna("")
+            blank[empty0] = rest.apply(lambda c: c.str.strip() == "").all(axis=1).to_numpy()
         raw, lines = raw.loc[~blank].reset_index(drop=True), lines[~blank]
     if raw.empty:
         problems.append(Problem(file, None, None, "at least one data row", "only a header"))

@@ -554,16 +554,22 @@ def check_panel_gaps(
     starts = starts[~starts.index.duplicated()]
     problems: list[Problem] = []
 
-    pos = np.arange(len(status))
-    df = pd.DataFrame(
-        {"p": status["person_id"].to_numpy(), "w": status["week"].to_numpy(), "pos": pos}
+    pcode, persons = pd.factorize(status["person_id"], use_na_sentinel=True)
+    by_code = starts.reindex(persons).to_numpy(dtype="datetime64[ns]")
+    w_all = status["week"].to_numpy(dtype="datetime64[ns]")
+    s_all = np.where(pcode >= 0, by_code[np.maximum(pcode, 0)], np.datetime64("NaT"))
+    keep = ~np.isnat(s_all) & (w_all >= s_all)
+    pos = np.flatnonzero(keep)
+    pc, w, s = pcode[pos], w_all[pos], s_all[pos]
+    in_order = len(pc) < 2 or bool(
+        np.all((pc[1:] > pc[:-1]) | ((pc[1:] == pc[:-1]) & (w[1:] >= w[:-1])))
     )
-    df["s"] = df["p"].map(starts)
-    df = df[df["s"].notna() & (df["w"] >= df["s"])]
-    df = df.sort_values(["p", "w"], kind="stable")
+    if not in_order:
+        order = np.lexsort((w, pc))
+        pos, pc, w, s = pos[order], pc[order], w[order], s[order]
     week = np.timedelta64(7, "D")
     # Missing persons: participants without any status row from their start.
-    present = pd.unique(df["p"])
+    present = persons[np.unique(pc)] if len(pc) else persons[:0]
     missing = ~participants["person_id"].isin(present).to_numpy()
     missing &= participants["start_date"].notna().to_numpy()
     missing &= (start_week <= last_week).to_numpy()
@@ -578,25 +584,26 @@ def check_panel_gaps(
                 f"none for {mask_id(participants['person_id'].iloc[row])}",
             )
         )
-    if df.empty:
+    if len(pos) == 0:
         return problems
-    p = df["p"].to_numpy()
-    w = df["w"].to_numpy()
-    new_person = np.r_[True, p[1:] != p[:-1]]
+    new_person = np.r_[True, pc[1:] != pc[:-1]]
     prev = np.r_[w[:1], w[:-1]]
-    expected_prev = np.where(new_person, df["s"].to_numpy() - week, prev)
+    expected_prev = np.where(new_person, s - week, prev)
     gap = w - expected_prev > week
-    last_of_person = np.r_[p[1:] != p[:-1], True]
-    status_vals = status["status"].to_numpy()[df["pos"].to_numpy()]
-    stop = np.isin(np.asarray(status_vals, dtype=object), list(stops))
+    last_of_person = np.r_[pc[1:] != pc[:-1], True]
+    cats = status["status"]
+    stop_codes = [i for i, c in enumerate(cats.cat.categories) if c in stops]
+    stop = np.isin(cats.cat.codes.to_numpy()[pos], stop_codes)
     short_end = last_of_person & (w < last_week) & ~stop
+    flagged = np.flatnonzero(gap | short_end)
+    p = persons.to_numpy()[pc]
     found = pd.DataFrame(
         {
-            "p": p,
-            "gap": gap,
-            "end": short_end,
-            "pos": df["pos"].to_numpy(),
-            "missing": expected_prev + week,
+            "p": p[flagged],
+            "gap": gap[flagged],
+            "end": short_end[flagged],
+            "pos": pos[flagged],
+            "missing": (expected_prev + week)[flagged],
         }
     )
     bad = found[found["gap"] | found["end"]].drop_duplicates("p", keep="first")

@@ -24,6 +24,7 @@ __all__ = [
     "ACTIVITY_TYPES",
     "ARMS",
     "CPR_MASK",
+    "CPR_PATTERN",
     "EDUCATIONS",
     "ORIGINS",
     "SCHEMAS",
@@ -72,8 +73,8 @@ CPR_MASK = "******-****"
 _PERIOD_RE = r"^(\d{4}(M(0[1-9]|1[0-2])|Q[1-4]|QMAT(0[1-9]|1[0-2])|)|U\d{3})$"
 # A CPR number: day 01-31, month 01-12, two-digit year, optional '-', four digits; not
 # part of a longer run of letters or digits (so 16-character hex pseudonyms never match).
-_CPR_SEARCH = r"(?<![0-9A-Za-z])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?![0-9A-Za-z])"
-_CPR_RE = re.compile(_CPR_SEARCH)
+CPR_PATTERN = r"(?<![0-9A-Za-z])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?![0-9A-Za-z])"
+_CPR_RE = re.compile(CPR_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,7 @@ def find_cpr(
         if not long_enough.any():
             continue
         hit = np.zeros(len(s), dtype=bool)
-        hit[long_enough] = text[long_enough].str.contains(_CPR_SEARCH, regex=True).fillna(False)
+        hit[long_enough] = text[long_enough].str.contains(CPR_PATTERN, regex=True).fillna(False)
         rows = np.flatnonzero(hit)
         if col in id_columns:
             expected = (

@@ -304,13 +304,14 @@ def test_did_drops_incomplete_rows(did_data):
 
 
 def test_did_coverage_simulation():
-    # 50 kommuner (half treated), 30 persons each before and after, kommune effects
-    rng = np.random.default_rng(7)
+    # 50 kommuner (half treated), 30 persons each before and after, with kommune-by-period
+    # shocks, so that ignoring the clustering would understate the standard error
+    rng = np.random.default_rng(9)
     reps, g, m, effect = 1500, 50, 30, 0.08
     groups = np.repeat(np.arange(g), 2 * m)
     treated = (groups % 2).astype(float)
     post = np.tile(np.repeat([0.0, 1.0], m), g)
-    u = rng.normal(0, 0.05, (g, reps))[groups]
+    u = rng.normal(0, 0.04, (g, 2, reps))[groups, post.astype(int)]
     prob = 0.3 + 0.05 * treated[:, None] + 0.04 * post[:, None] + u
     prob = prob + effect * (treated * post)[:, None]
     y = (rng.random(prob.shape) < prob).astype(float)

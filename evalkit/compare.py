@@ -378,6 +378,8 @@ def _greedy_match(
             x, ins = lt[i], ins_all[i]
             lo = _find(left, ins) - 1
             hi = _find(right, ins)
+            if lo < 0 and hi >= n_u:
+                break  # no control left
             d_lo = x - u[lo] if lo >= 0 else math.inf
             d_hi = u[hi] - x if hi < n_u else math.inf
             j, d = (lo, d_lo) if d_lo <= d_hi else (hi, d_hi)

@@ -231,8 +231,9 @@ def load_config(path: str | Path) -> ProjectConfig:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "<file>"
-        raise ConfigError(path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or exc
+        raise ConfigError(path, "<yaml>", f"not valid YAML{where}: {problem}") from None
     raw = _check_keys(path, "", raw, list(_TOP_KEYS))
     for key, required in _TOP_KEYS.items():
         if required and key not in raw:

@@ -1,0 +1,196 @@
+"""The ``evalkit`` command line.
+
+    evalkit demo-data [--out data_raw/demo] [--seed 2024]
+    evalkit validate CONFIG [CONFIG ...]
+    evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
+    evalkit run --all [--projects projects] [--jobs N]
+    evalkit pseudonymise INPUT OUTPUT --columns cpr [--key-file F]
+    evalkit index [--out reports]
+
+Exit codes: 0 success, 1 a report failed, 2 invalid input (config or data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="evalkit", description="Evaluation workbench for Danish employment projects."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo-data", help="generate the synthetic demo data of the seed projects")
+    d.add_argument("--out", default="data_raw/demo", help="output folder (default data_raw/demo)")
+    d.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+
+    v = sub.add_parser("validate", help="check configs and their data; list every problem")
+    v.add_argument("configs", nargs="+", help="project config files")
+
+    r = sub.add_parser("run", help="render the reports of one or more projects")
+    r.add_argument("configs", nargs="*", help="project config files")
+    r.add_argument("--all", action="store_true", help="every config in --projects")
+    r.add_argument("--projects", default="projects", help="folder of configs (with --all)")
+    r.add_argument(
+        "--kind",
+        choices=["slutevaluering", "statusrapport", "all"],
+        default="all",
+        help="report kind (default: the kinds listed in each config)",
+    )
+    r.add_argument("--out", default="reports", help="output folder (default reports)")
+    r.add_argument("--as-of", default=None, help="status date yyyy-mm-dd (status reports)")
+    r.add_argument("--date", default=None, help="generation date printed in reports")
+    r.add_argument("--jobs", type=int, default=1, help="reports rendered in parallel")
+
+    ps = sub.add_parser("pseudonymise", help="replace CPR numbers by keyed pseudonyms")
+    ps.add_argument("rest", nargs=argparse.REMAINDER)
+
+    ix = sub.add_parser("index", help="write reports/index.html from rendered reports")
+    ix.add_argument("--out", default="reports")
+    return p
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import time
+
+    from evalkit.demo import generate_all
+
+    t0 = time.perf_counter()
+    files = generate_all(args.out, seed=args.seed)
+    n = sum(len(f) for f in files.values())
+    print(
+        f"evalkit: wrote {n} demo files for {len(files)} projects to {args.out} "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    return 0
+
+
+def _problems(config_path: str) -> list[str]:
+    """Every problem with a config and its data, as printable lines (no ids, no CPR)."""
+    from evalkit.config import ConfigError, load_config
+    from evalkit.criteria import check_criteria
+    from evalkit.io import validate_project
+
+    try:
+        config = load_config(config_path)
+        check_criteria(config)
+    except ConfigError as exc:
+        return [str(exc)]
+    return [str(p) for p in validate_project(config)]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    bad = 0
+    for path in args.configs:
+        problems = _problems(path)
+        if problems:
+            bad += 1
+            print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+            for line in problems:
+                print(f"  {line}", file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    return 2 if bad else 0
+
+
+def _render_job(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, str, float]:
+    from evalkit.report.render import render_report
+
+    config, kind, out, as_of, date = job
+    res = render_report(config, kind, out_dir=out, as_of=as_of, generated=date)
+    return str(res.html), str(res.results), res.seconds
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from evalkit.config import load_config
+    from evalkit.report.render import write_index
+
+    configs = list(args.configs)
+    if args.all:
+        configs += sorted(str(p) for p in Path(args.projects).glob("*.yaml"))
+    if not configs:
+        print("evalkit run: give one or more configs, or --all", file=sys.stderr)
+        return 2
+    jobs: list[tuple[str, str, str, str | None, str | None]] = []
+    invalid = 0
+    for path in configs:
+        problems = _problems(path)
+        if problems:
+            invalid += 1
+            print(f"{path}: {len(problems)} problem(s); not rendered", file=sys.stderr)
+            for line in problems[:50]:
+                print(f"  {line}", file=sys.stderr)
+            continue
+        kinds = load_config(path).reports if args.kind == "all" else (args.kind,)
+        jobs += [(path, kind, args.out, args.as_of, args.date) for kind in kinds]
+
+    done: list[str] = []
+    failed: list[str] = []
+    workers = max(1, min(args.jobs, len(jobs) or 1))
+    with (
+        ProcessPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(jobs), desc="Rapporter", unit="rapport", file=sys.stderr) as bar,
+    ):
+        futures = {pool.submit(_render_job, job): job for job in jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                html_path, _, seconds = fut.result()
+                done.append(html_path)
+                bar.set_postfix_str(f"{Path(job[0]).stem} {job[1]} {seconds:.1f} s")
+            except Exception as exc:  # one failing report never stops the others
+                failed.append(f"{job[0]} ({job[1]}): {exc}")
+            bar.update(1)
+    index = write_index(args.out, generated=args.date)
+    print(f"\n{len(done)} rapport(er) dannet, {len(failed)} fejlede, {invalid} ugyldige input.")
+    for path in sorted(done):
+        print(f"  {path}")
+    for line in failed:
+        print(f"  FEJL {line}", file=sys.stderr)
+    print(f"Oversigt: {index}")
+    if invalid:
+        return 2
+    return 1 if failed else 0
+
+
+def _pseudonymise(args: argparse.Namespace) -> int:
+    from evalkit.pseudonymise import main as pseudo_main
+
+    return pseudo_main(args.rest)
+
+
+def _index(args: argparse.Namespace) -> int:
+    from evalkit.report.render import write_index
+
+    print(write_index(args.out))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``evalkit`` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    handlers = {
+        "demo-data": _demo,
+        "validate": _validate,
+        "run": _run,
+        "pseudonymise": _pseudonymise,
+        "index": _index,
+    }
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("evalkit: interrupted; no half-written reports are left", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,478 @@
+"""Success criteria (succeskriterier) and the scorecard.
+
+Each criterion in a project's config has an ``id``, a Danish ``label``, a ``kind`` and
+kind-specific keys (see ``docs/config.md``). :func:`evaluate_criteria` computes every
+criterion from data and returns one :class:`CriterionResult` each: estimate, confidence
+interval, n, target, verdict (``opfyldt`` / ``ikke opfyldt`` / ``kan ikke afgøres`` /
+``intet mål``) and where the interval lies relative to the target. Nothing is shown
+that was not computed from data: a criterion whose source is missing is "kan ikke
+afgøres" with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit import baseline, measures
+from evalkit.config import ProjectConfig
+from evalkit.counts import count_ratio, poisson_count
+from evalkit.results import Estimate
+
+__all__ = [
+    "KINDS",
+    "VERDICTS",
+    "CriterionResult",
+    "EvaluationContext",
+    "check_criteria",
+    "evaluate_criteria",
+]
+
+VERDICTS = ("opfyldt", "ikke opfyldt", "kan ikke afgøres", "intet mål")
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """The evaluated criterion. ``unit`` is share, pp, count, ratio, rank or change."""
+
+    id: str
+    label: str
+    kind: str
+    verdict: str
+    estimate: float = math.nan
+    lower: float = math.nan
+    upper: float = math.nan
+    n: int = 0
+    target: float | None = None
+    direction: str = "min"
+    unit: str = "share"
+    ci_side: str | None = None
+    reason: str = ""
+    method: str = ""
+    suppressed: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; NaN becomes None and suppressed estimates are removed."""
+        d = asdict(self)
+        for key in ("estimate", "lower", "upper"):
+            v = d[key]
+            if self.suppressed or (isinstance(v, float) and not math.isfinite(v)):
+                d[key] = None
+        if self.suppressed:
+            d["details"] = {}
+        return d
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """What the criteria are computed from."""
+
+    config: ProjectConfig
+    participants: pd.DataFrame
+    status: pd.DataFrame
+    spells: pd.DataFrame
+    activities: pd.DataFrame | None = None
+    benchmarks: pd.DataFrame | None = None
+    survey: pd.DataFrame | None = None
+    as_of: dt.date | None = None
+    alpha: float = 0.05
+
+    @property
+    def period_end(self) -> dt.date:
+        end = self.config.period.end
+        return min(end, self.as_of) if self.as_of else end
+
+    @property
+    def threshold(self) -> int:
+        return self.config.disclosure_threshold
+
+
+class _Undecidable(Exception):
+    """Raised inside an evaluator when the data cannot answer the criterion."""
+
+
+def _need(table: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    if table is None or len(table) == 0:
+        raise _Undecidable(f"datakilden '{name}' findes ikke i projektets data")
+    return table
+
+
+def _participants(ctx: EvaluationContext, crit: dict[str, Any]) -> pd.DataFrame:
+    p = ctx.participants[ctx.participants["arm"] == "indsats"]
+    p = p[p["start_date"] <= pd.Timestamp(ctx.period_end)]
+    if "group" in crit:
+        p = p[p["target_group"] == crit["group"]]
+    if "subgroup" in crit:
+        p = p[p.get("subgroup") == crit["subgroup"]]
+    return p
+
+
+def _ci_side(est: Estimate, target: float | None, direction: str) -> str | None:
+    if target is None:
+        return None
+    if est.lower > target:
+        return "over"
+    if est.upper < target:
+        return "under"
+    return "omkring"
+
+
+def _verdict(estimate: float, target: float | None, direction: str) -> str:
+    if target is None:
+        return "intet mål"
+    met = estimate >= target if direction == "min" else estimate <= target
+    return "opfyldt" if met else "ikke opfyldt"
+
+
+def _result(
+    crit: dict[str, Any],
+    est: Estimate,
+    unit: str,
+    ctx: EvaluationContext,
+    target: float | None = None,
+    suppressed: bool = False,
+    **details: Any,
+) -> CriterionResult:
+    if target is None:
+        target = crit.get("target")
+    direction = crit.get("direction", "min")
+    return CriterionResult(
+        id=crit["id"],
+        label=crit["label"],
+        kind=crit["kind"],
+        verdict=_verdict(est.estimate, target, direction),
+        estimate=est.estimate,
+        lower=est.lower,
+        upper=est.upper,
+        n=est.n,
+        target=target,
+        direction=direction,
+        unit=unit,
+        ci_side=_ci_side(est, target, direction),
+        method=est.method,
+        suppressed=suppressed,
+        details={**est.details, **details},
+    )
+
+
+def _small(x: int, n: int, threshold: int) -> bool:
+    """A share is suppressed when its numerator or complement is a small non-zero count."""
+    return (0 < x < threshold) or (0 < n - x < threshold)
+
+
+def _share_result(
+    crit: dict[str, Any], x: int, n: int, ctx: EvaluationContext, **details: Any
+) -> CriterionResult:
+    if n < ctx.threshold:
+        raise _Undecidable(f"for få personer (n < {ctx.threshold}) til en opgørelse")
+    est = baseline.wilson(int(x), int(n), alpha=ctx.alpha)
+    return _result(
+        crit,
+        est,
+        "share",
+        ctx,
+        suppressed=_small(int(x), int(n), ctx.threshold),
+        x=int(x),
+        **details,
+    )
+
+
+# --------------------------------------------------------------------------- per-person outcomes
+def _outcome(ctx: EvaluationContext, crit: dict[str, Any], people: pd.DataFrame) -> pd.Series:
+    """0/1/NaN outcome per person for ``measure``."""
+    measure = crit.get("measure", "")
+    spells = ctx.spells.set_index("person_id").reindex(people["person_id"])
+    end = pd.Timestamp(ctx.period_end)
+    if measure == "self_support":
+        hit = (spells["event"] == 1) & (spells["exit_date"] <= end)
+        return pd.Series(hit.to_numpy(float), index=people.index)
+    if measure in ("still_self_13", "still_self_26"):
+        lag = measure[-2:]
+        col = spells[f"status_{lag}"]
+        ok = (spells["event"] == 1).to_numpy() & col.notna().to_numpy()
+        val = np.where(ok, (col == "selvforsoergende").to_numpy(float), np.nan)
+        return pd.Series(val, index=people.index)
+    if measure == "employed_26":
+        return pd.Series(spells["employed_26"].to_numpy(float), index=people.index)
+    if measure.startswith("activity:"):
+        parts = measure.split(":")
+        acts = _need(ctx.activities, "activities")
+        detail = parts[2].split(",") if len(parts) > 2 else None
+        return measures.any_activity(
+            people, acts, [parts[1]], ctx.config.period.start, ctx.period_end, detail
+        )
+    raise _Undecidable(f"ukendt mål '{measure}'")
+
+
+def _eval_share(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    people = _participants(ctx, crit)
+    y = _outcome(ctx, crit, people).dropna()
+    return _share_result(crit, int(y.sum()), len(y), ctx)
+
+
+def _eval_count(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    acts = _need(ctx.activities, "activities")
+    counts = measures.activity_counts(
+        acts, [crit["activity"]], ctx.config.period.start, ctx.period_end
+    )
+    est = poisson_count(int(counts.iloc[0]), alpha=ctx.alpha)
+    return _result(crit, est, "count", ctx)
+
+
+def _months(ctx: EvaluationContext, first: dt.date, last: dt.date) -> pd.DatetimeIndex:
+    return pd.date_range(pd.Timestamp(first).replace(day=1), pd.Timestamp(last), freq="MS")
+
+
+def _monthly(ctx: EvaluationContext, crit: dict[str, Any], months: pd.DatetimeIndex) -> np.ndarray:
+    people = _participants(ctx, crit)
+    acts = _need(ctx.activities, "activities")
+    return measures.monthly_activity(
+        people,
+        acts,
+        ctx.status,
+        months,
+        types=crit.get("types", measures.COMPANY_TYPES),
+        include_hours=crit.get("include_hours", True),
+        min_months=crit.get("min_months"),
+    )
+
+
+def _eval_change_pp(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    end_month = pd.Timestamp(ctx.period_end).replace(day=1)
+    if "baseline" not in crit:
+        raise _Undecidable("kriteriet mangler en baseline i konfigurationen")
+    b = crit["baseline"]
+    months = _months(ctx, end_month, end_month)
+    ind = _monthly(ctx, crit, months)
+    x1, n1 = int(ind[:, -1].sum()), ind.shape[0]
+    if n1 < ctx.threshold:
+        raise _Undecidable(f"for få personer (n < {ctx.threshold}) til en opgørelse")
+    est = baseline.share_difference(x1, n1, int(b["x"]), int(b["n"]), alpha=ctx.alpha)
+    return _result(
+        crit,
+        est,
+        "pp",
+        ctx,
+        target=crit.get("target_pp"),
+        suppressed=_small(x1, n1, ctx.threshold),
+        x=x1,
+        month=end_month.strftime("%Y-%m"),
+        baseline_share=int(b["x"]) / int(b["n"]),
+    )
+
+
+def _eval_monthly_average(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    months = _months(ctx, ctx.config.period.start, ctx.period_end)
+    ind = _monthly(ctx, crit, months)
+    n = ind.shape[0]
+    if n < ctx.threshold:
+        raise _Undecidable(f"for få personer (n < {ctx.threshold}) til en opgørelse")
+    # The average monthly share equals the mean over persons of each person's share of
+    # months; its CI uses the person-level variance (months of one person correlate).
+    per_person = ind.mean(axis=1)
+    mean = float(per_person.mean())
+    se = float(per_person.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    q = stats.t.ppf(1 - ctx.alpha / 2, n - 1)
+    est = Estimate(
+        mean, mean - q * se, mean + q * se, n=n, method="person-mean-t", alpha=ctx.alpha, se=se
+    )
+    series = ind.mean(axis=0)
+    return _result(
+        crit,
+        est,
+        "share",
+        ctx,
+        months=[m.strftime("%Y-%m") for m in months],
+        monthly=[round(float(s), 6) for s in series],
+    )
+
+
+def _bench(ctx: EvaluationContext, crit: dict[str, Any]) -> pd.DataFrame:
+    b = _need(ctx.benchmarks, "benchmarks")
+    b = b[b["measure"] == crit["measure"]]
+    if "area" in crit:
+        b = b[b["area"] == crit["area"]]
+    if len(b) == 0:
+        raise _Undecidable(f"målingen '{crit['measure']}' findes ikke i benchmark-data")
+    return b
+
+
+def _period_key(d: dt.date) -> str:
+    return f"{d.year}M{d.month:02d}"
+
+
+def _eval_national_share(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    b = _bench(ctx, {"measure": crit["measure"]})
+    key = _period_key(ctx.period_end)
+    periods = sorted(p for p in b["period"].unique() if p <= key)
+    if not periods:
+        raise _Undecidable("ingen benchmark-tal før opgørelsesdatoen")
+    last = b[b["period"] == periods[-1]]
+    x = last.loc[last["area"] == ctx.config.kommune, "value"]
+    n = last.loc[last["area"] == "Hele landet", "value"]
+    if len(x) == 0 or len(n) == 0:
+        raise _Undecidable("kommunens eller landets tal mangler i benchmark-data")
+    est = baseline.wilson(int(x.iloc[0]), int(n.iloc[0]), alpha=ctx.alpha)
+    return _result(crit, est, "share", ctx, period=periods[-1])
+
+
+def _eval_count_change(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    b = _bench(ctx, {"measure": crit["measure"], "area": crit.get("area", ctx.config.kommune)})
+    key_end = _period_key(ctx.period_end)
+    key_start = _period_key(ctx.config.period.start)
+    b = b.sort_values("period")
+    first = b[b["period"] >= key_start].head(1)
+    last = b[b["period"] <= key_end].tail(1)
+    if len(first) == 0 or len(last) == 0 or first["period"].iloc[0] >= last["period"].iloc[0]:
+        raise _Undecidable("for få perioder i benchmark-data til at måle en ændring")
+    ratio = count_ratio(int(last["value"].iloc[0]), int(first["value"].iloc[0]), alpha=ctx.alpha)
+    est = Estimate(
+        ratio.estimate - 1,
+        ratio.lower - 1,
+        ratio.upper - 1,
+        n=ratio.n,
+        method=ratio.method,
+        alpha=ratio.alpha,
+        p_value=ratio.p_value,
+    )
+    return _result(
+        crit,
+        est,
+        "change",
+        ctx,
+        period_from=first["period"].iloc[0],
+        period_to=last["period"].iloc[0],
+    )
+
+
+def _eval_rank(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    b = _bench(ctx, {"measure": crit["measure"]})
+    b = b[b["area"] != "Hele landet"]
+    last = b[b["period"] == b["period"].max()]
+    if ctx.config.kommune not in set(last["area"]):
+        raise _Undecidable("kommunen findes ikke i benchmark-data")
+    ranks = last["value"].rank(method="min", ascending=True)
+    r = float(ranks[last["area"] == ctx.config.kommune].iloc[0])
+    est = Estimate(r, r, r, n=len(last), method="rang (registeropgørelse)")
+    return _result(crit, est, "rank", ctx, period=str(last["period"].iloc[0]))
+
+
+def _eval_survey(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    s = _need(ctx.survey, "survey")
+    s = s[s["question"] == crit["question"]]
+    if "group" in crit:
+        s = s[s["group"] == crit["group"]]
+    agree = (s["answer"] >= crit.get("min_answer", 4)).to_numpy()
+    return _share_result(crit, int(agree.sum()), len(agree), ctx)
+
+
+def _eval_survival_vs_reference(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    from evalkit.survival import logrank_one_sample
+
+    b = _bench(ctx, {"measure": crit.get("measure", "andel_paa_ydelse"), "area": "Hele landet"})
+    ref = pd.DataFrame(
+        {"week": b["period"].str[1:].astype(int).to_numpy(), "survival": b["value"].to_numpy()}
+    ).sort_values("week")
+    people = _participants(ctx, crit)
+    sp = ctx.spells.set_index("person_id").loc[people["person_id"]]
+    res = logrank_one_sample(
+        sp["duration"].to_numpy(), sp["event"].to_numpy(), ref, alpha=ctx.alpha
+    )
+    obs, exp = float(res.observed), float(res.expected)
+    est = Estimate(
+        float(res.ratio),
+        float(res.ratio_lower),
+        float(res.ratio_upper),
+        n=len(sp),
+        method="O/E, én-stikprøve log-rank",
+        alpha=ctx.alpha,
+        p_value=float(res.p_value),
+    )
+    return _result(crit, est, "ratio", ctx, observed=obs, expected=exp)
+
+
+KINDS: dict[str, Callable[[EvaluationContext, dict[str, Any]], CriterionResult]] = {
+    "share": _eval_share,
+    "count": _eval_count,
+    "change_pp": _eval_change_pp,
+    "monthly_average": _eval_monthly_average,
+    "national_share": _eval_national_share,
+    "count_change": _eval_count_change,
+    "rank": _eval_rank,
+    "survey_share": _eval_survey,
+    "survival_vs_reference": _eval_survival_vs_reference,
+}
+_REQUIRED = {
+    "share": ("measure",),
+    "count": ("activity",),
+    "change_pp": ("baseline",),
+    "monthly_average": (),
+    "national_share": ("measure",),
+    "count_change": ("measure",),
+    "rank": ("measure",),
+    "survey_share": ("question",),
+    "survival_vs_reference": (),
+}
+_ALLOWED = {
+    "id", "label", "kind", "target", "target_pp", "direction", "measure", "group",
+    "subgroup", "activity", "baseline", "types", "include_hours", "min_months", "question",
+    "min_answer", "area", "source", "note",
+}  # fmt: skip
+
+
+def check_criteria(config: ProjectConfig) -> None:
+    """Raise :class:`evalkit.config.ConfigError` for an unknown kind or a missing key."""
+    from evalkit.config import ConfigError
+
+    seen: set[str] = set()
+    for i, crit in enumerate(config.criteria):
+        where = f"criteria[{i}]"
+        if crit["kind"] not in KINDS:
+            raise ConfigError(
+                config.path,
+                f"{where}.kind",
+                f"expected one of {sorted(KINDS)}, got {crit['kind']!r}",
+            )
+        for key in crit:
+            if key not in _ALLOWED:
+                raise ConfigError(config.path, f"{where}.{key}", "unknown key for a criterion")
+        for key in _REQUIRED[crit["kind"]]:
+            if key not in crit:
+                raise ConfigError(
+                    config.path, f"{where}.{key}", f"missing for kind {crit['kind']!r}"
+                )
+        if crit.get("direction", "min") not in ("min", "max"):
+            raise ConfigError(config.path, f"{where}.direction", "expected 'min' or 'max'")
+        if crit["id"] in seen:
+            raise ConfigError(config.path, f"{where}.id", f"duplicate id {crit['id']!r}")
+        seen.add(crit["id"])
+
+
+def evaluate_criteria(ctx: EvaluationContext) -> list[CriterionResult]:
+    """Evaluate every criterion of ``ctx.config``; never raises for missing data."""
+    check_criteria(ctx.config)
+    results = []
+    for crit in ctx.config.criteria:
+        try:
+            results.append(KINDS[crit["kind"]](ctx, crit))
+        except _Undecidable as why:
+            results.append(
+                CriterionResult(
+                    id=crit["id"],
+                    label=crit["label"],
+                    kind=crit["kind"],
+                    verdict="kan ikke afgøres",
+                    target=crit.get("target", crit.get("target_pp")),
+                    direction=crit.get("direction", "min"),
+                    reason=str(why),
+                )
+            )
+    return results

@@ -1,0 +1,701 @@
+"""Generate the demo data of the five seed projects (deterministic from a seed).
+
+Each project is simulated the same way, vectorised over persons and weeks:
+
+* time until self-support ``T`` (weeks since start) is Weibull with proportional
+  hazards: ``S(t | x) = exp(-lam * exp(eta(x) + log(HR) * indsats) * t**shape)``,
+  rounded up to whole weeks, so the planted hazard ratio of the project arm is known;
+* a competing exit (education, pension, emigration, death) with a constant hazard;
+* after self-support a run of at least ``k`` self-supporting weeks, possibly a return to
+  benefit, then self-support again (so "still self-supporting after 13/26 weeks" varies);
+* activities (praktik, småjob, courses, conversations, company visits) and monthly
+  company-based activity with planted shares (Ringkøbing-Skjern, Flere skal med);
+* Jobindsats-like benchmark tables: the national curve and monthly indicators.
+
+The planted truths are in :data:`PLANTED` (also printed in ``docs/demo-data.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit._files import atomic_write
+
+__all__ = ["PLANTED", "PROJECTS", "DemoProject", "generate_all", "generate_project"]
+
+# DREAM-like codes written into the files (see docs/data-format.md)
+CODE = {
+    "selvforsoergende": "",
+    "dagpenge": "111",
+    "kontanthjaelp": "130",
+    "ressourceforloeb": "760",
+    "sygedagpenge": "890",
+    "foertidspension": "783",
+    "uddannelse": "651",
+    "udvandret": "997",
+    "doed": "998",
+}
+_COMPETING = ("uddannelse", "foertidspension", "udvandret", "doed")
+_COMPETING_P = (0.55, 0.2, 0.15, 0.1)
+
+PART_COLUMNS = {
+    "person_id": "person_id",
+    "arm": "arm",
+    "maalgruppe": "target_group",
+    "startdato": "start_date",
+    "slutdato": "end_date",
+    "kommune": "kommune",
+    "alder": "age",
+    "koen": "sex",
+    "herkomst": "origin",
+    "uddannelse": "education",
+    "ydelsesuger_foer": "benefit_weeks_prior",
+    "gruppe": "subgroup",
+}
+STATUS_COLUMNS = {"person_id": "person_id", "uge": "week", "ydelse": "status", "timer": "hours"}
+ACT_COLUMNS = {
+    "person_id": "person_id",
+    "aktivitet": "type",
+    "startdato": "start_date",
+    "slutdato": "end_date",
+    "timer_pr_uge": "hours",
+    "detalje": "detail",
+    "gennemfoert": "completed",
+}
+BENCH_COLUMNS = {
+    "omraade": "area",
+    "periode": "period",
+    "maaling": "measure",
+    "gruppe": "group",
+    "vaerdi": "value",
+}
+SURVEY_COLUMNS = {
+    "respondent": "respondent",
+    "gruppe": "group",
+    "spoergsmaal": "question",
+    "svar": "answer",
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    """One target group of a project: size, benefit and Weibull scale of time to self-support."""
+
+    name: str
+    n: int
+    benefit: str
+    lam: float  # Weibull scale: cumulative hazard at week 1 for eta = 0
+    shape: float = 0.9
+    prior_weeks: int = 30
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    """Parameters of one simulated seed project."""
+
+    slug: str
+    kommune: str
+    groups: tuple[Group, ...]
+    project_start: dt.date
+    project_end: dt.date
+    intake_weeks: int
+    file_format: str  # csv-dk, csv-utf8, excel, parquet
+    status_layout: str  # wide or long
+    hazard_ratio: float = 1.0  # planted effect of the project arm vs comparison
+    comparison_n: int = 0
+    competing_rate: float = 0.004
+    followup_weeks: int = 30
+    k: int = 4
+    monthly_activity: dict[str, tuple[float, float]] = field(default_factory=dict)
+    extras: tuple[str, ...] = ()
+
+
+PROJECTS: dict[str, DemoProject] = {
+    p.slug: p
+    for p in [
+        DemoProject(
+            slug="herning-transport",
+            kommune="Herning",
+            groups=(Group("jobparat", 30, "kontanthjaelp", lam=0.030, shape=1.0),),
+            project_start=dt.date(2019, 1, 7),
+            project_end=dt.date(2020, 12, 27),
+            intake_weeks=40,
+            file_format="csv-dk",
+            status_layout="wide",
+            hazard_ratio=1.0,
+            extras=("praktik", "smaajob", "kurser", "besoeg"),
+        ),
+        DemoProject(
+            slug="ringkobing-skjern-stv",
+            kommune="Ringkøbing-Skjern",
+            groups=(
+                Group("aktivitetsparat", 350, "kontanthjaelp", lam=0.004, prior_weeks=104),
+                Group("ressourceforloeb", 197, "ressourceforloeb", lam=0.002, prior_weeks=104),
+            ),
+            project_start=dt.date(2016, 11, 1),
+            project_end=dt.date(2018, 12, 31),
+            intake_weeks=1,
+            file_format="excel",
+            status_layout="wide",
+            monthly_activity={
+                "aktivitetsparat": (0.146, 0.40),
+                "ressourceforloeb": (0.23, 0.43),
+            },
+        ),
+        DemoProject(
+            slug="hedensted-samtale",
+            kommune="Hedensted",
+            groups=(
+                Group("jobparat", 50, "kontanthjaelp", lam=0.02),
+                Group("forsikret", 200, "dagpenge", lam=0.05, prior_weeks=8),
+            ),
+            project_start=dt.date(2016, 9, 5),
+            project_end=dt.date(2017, 8, 27),
+            intake_weeks=30,
+            file_format="csv-utf8",
+            status_layout="long",
+            extras=("samtaler", "survey"),
+        ),
+        DemoProject(
+            slug="aalborg-jobparate",
+            kommune="Aalborg",
+            groups=(Group("jobparat", 2500, "kontanthjaelp", lam=0.03, shape=0.9, prior_weeks=4),),
+            project_start=dt.date(2019, 1, 7),
+            project_end=dt.date(2020, 12, 27),
+            intake_weeks=100,
+            file_format="parquet",
+            status_layout="long",
+            hazard_ratio=1.35,
+            comparison_n=10_000,
+            extras=("national_share", "smaajob"),
+        ),
+        DemoProject(
+            slug="herning-flere-skal-med",
+            kommune="Herning",
+            groups=(Group("aktivitetsparat", 255, "kontanthjaelp", lam=0.003, prior_weeks=104),),
+            project_start=dt.date(2017, 8, 1),
+            project_end=dt.date(2019, 8, 31),
+            intake_weeks=8,
+            file_format="csv-dk",
+            status_layout="long",
+            monthly_activity={"gruppe 1": (0.22, 0.46), "gruppe 2": (0.12, 0.2)},
+            extras=("subgroups", "other_kommuner"),
+        ),
+    ]
+}
+
+# Planted truths (what the estimators should recover); documented in docs/demo-data.md.
+PLANTED: dict[str, dict[str, float]] = {
+    "aalborg-jobparate": {
+        "hazard_ratio_indsats": 1.35,
+        "age_log_hr_per_10y": -0.15,
+        "kommune_share_jobparate_start": 0.054,
+        "kommune_share_jobparate_end": 0.046,
+    },
+    "ringkobing-skjern-stv": {
+        "share_virksomhedsrettet_baseline_aktivitetsparat": 0.146,
+        "share_virksomhedsrettet_end_aktivitetsparat": 0.40,
+        "share_virksomhedsrettet_baseline_ressourceforloeb": 0.23,
+        "share_virksomhedsrettet_end_ressourceforloeb": 0.43,
+    },
+    "hedensted-samtale": {"p_involving_jobparat": 0.88, "p_involving_forsikret": 0.93},
+    "herning-transport": {"p_praktik": 0.93, "p_smaajob": 0.8},
+    "herning-flere-skal-med": {"share_gruppe1_end": 0.46},
+}
+
+_FIRST_NAMES_AREAS = [
+    "Hele landet", "Aalborg", "Aarhus", "Herning", "Hedensted", "Ringkøbing-Skjern",
+    "Odense", "Silkeborg", "Holstebro", "Viborg", "Horsens", "Vejle",
+]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- helpers
+def _monday(d: dt.date) -> dt.date:
+    return d - dt.timedelta(days=d.weekday())
+
+
+def _weeks(first: dt.date, last: dt.date) -> pd.DatetimeIndex:
+    return pd.date_range(_monday(first), _monday(last), freq="7D")
+
+
+def _dream_col(week: pd.Timestamp) -> str:
+    year, wk, _ = week.isocalendar()
+    return f"y_{year % 100:02d}{wk:02d}"
+
+
+def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> Path:
+    """Write ``df`` the way a kommune would export it; returns the file written."""
+    if fmt == "csv-dk":
+        path = path.with_suffix(".csv")
+        atomic_write(
+            path,
+            lambda t: df.to_csv(
+                t, sep=";", decimal=",", index=False, encoding="cp1252", date_format="%d-%m-%Y"
+            ),
+        )
+    elif fmt == "csv-utf8":
+        path = path.with_suffix(".csv")
+        atomic_write(
+            path,
+            lambda t: df.to_csv(
+                t, sep=";", decimal=",", index=False, encoding="utf-8-sig", date_format="%d-%m-%Y"
+            ),
+        )
+    elif fmt == "excel":
+        path = path.with_suffix(".xlsx")
+        out = df.copy()
+        for c in out.columns:
+            if pd.api.types.is_datetime64_any_dtype(out[c]):
+                out[c] = out[c].dt.date
+        atomic_write(path, lambda t: out.to_excel(t, sheet_name="data", index=False))
+    elif fmt == "parquet":
+        path = path.with_suffix(".parquet")
+        atomic_write(path, lambda t: df.to_parquet(t, index=False))
+    else:  # pragma: no cover - guarded by PROJECTS
+        raise ValueError(f"unknown demo format {fmt!r}")
+    return path
+
+
+# --------------------------------------------------------------------------- simulation
+def _covariates(rng: np.random.Generator, n: int, comparison: bool) -> pd.DataFrame:
+    """Baseline covariates; the comparison pool is older and longer on benefit (selection)."""
+    age = np.clip(rng.normal(38 if comparison else 33, 11, n), 18, 64).round().astype(int)
+    sex = np.where(rng.random(n) < (0.5 if comparison else 0.45), "K", "M")
+    origin = rng.choice(["dansk", "vestlig", "ikke-vestlig"], n, p=[0.72, 0.08, 0.20])
+    education = rng.choice(
+        ["grundskole", "gymnasial", "erhvervsfaglig", "videregaaende"],
+        n,
+        p=[0.45, 0.15, 0.3, 0.1] if comparison else [0.38, 0.17, 0.33, 0.12],
+    )
+    return pd.DataFrame({"age": age, "sex": sex, "origin": origin, "education": education})
+
+
+def _eta(cov: pd.DataFrame) -> np.ndarray:
+    """Linear predictor of the covariates (log hazard ratios, planted)."""
+    return (
+        -0.015 * (cov["age"].to_numpy() - 35)
+        + np.where(cov["origin"].to_numpy() == "ikke-vestlig", -0.3, 0.0)
+        + np.where(cov["education"].to_numpy() == "grundskole", -0.25, 0.0)
+        + np.where(cov["sex"].to_numpy() == "K", -0.05, 0.0)
+    )
+
+
+def _simulate_status(
+    rng: np.random.Generator,
+    start_idx: np.ndarray,
+    n_weeks: int,
+    eta: np.ndarray,
+    group: Group,
+    competing_rate: float,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Status category matrix (persons x weeks, object codes) and hours (float)."""
+    n = len(start_idx)
+    e = rng.exponential(1.0, n)
+    t_self = np.ceil((e / (group.lam * np.exp(eta))) ** (1.0 / group.shape)).astype(int)
+    t_comp = np.ceil(rng.exponential(1.0 / competing_rate, n)).astype(int)
+    cause = rng.choice(len(_COMPETING), n, p=_COMPETING_P)
+    run1 = k + rng.geometric(1 / 40, n)  # first self-supporting run, at least k weeks
+    back = rng.geometric(1 / 12, n)  # weeks back on benefit after it
+    prior = np.minimum(group.prior_weeks, rng.integers(1, group.prior_weeks + 1, n) + 4)
+
+    tau = np.arange(n_weeks)[None, :] - start_idx[:, None]
+    status = np.full((n, n_weeks), "selvforsoergende", dtype=object)
+    on_benefit = tau >= -prior[:, None]
+    status[on_benefit] = group.benefit
+    competed = (t_comp < t_self)[:, None] & (tau >= t_comp[:, None])
+    after = (t_comp >= t_self)[:, None] & (tau >= t_self[:, None])
+    rel = tau - t_self[:, None]
+    self_run = after & ((rel < run1[:, None]) | (rel >= (run1 + back)[:, None]))
+    status[self_run] = "selvforsoergende"
+    causes = np.array(_COMPETING, dtype=object)[cause]
+    status[competed] = np.broadcast_to(causes[:, None], status.shape)[competed]
+
+    hours = np.zeros((n, n_weeks), dtype=float)
+    employed = self_run & (rng.random((n, n_weeks)) < 0.9)
+    hours[employed] = 37.0
+    return status, hours
+
+
+def _monthly_activity(
+    rng: np.random.Generator, n: int, months: pd.DatetimeIndex, p_from: float, p_to: float, p0: int
+) -> np.ndarray:
+    """Persons x months indicator of company-based activity with a planted share path.
+
+    The share is ``p_from`` up to month index ``p0`` (baseline), then rises linearly to
+    ``p_to`` at the last month; persistence comes from a latent person propensity.
+    """
+    m = len(months)
+    target = np.full(m, p_from)
+    ramp = np.arange(m - p0) / max(m - p0 - 1, 1)
+    target[p0:] = p_from + (p_to - p_from) * np.clip(ramp * 1.6, 0, 1)
+    latent = rng.normal(size=(n, 1))
+    noise = rng.normal(size=(n, m))
+    score = 0.8 * latent + 0.6 * noise
+    from scipy.stats import norm
+
+    thresh = norm.ppf(1 - target)
+    return score > thresh[None, :]
+
+
+def _runs_to_rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of True in each row of ``mask``: (row, first column, last column), row-major."""
+    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
+    d = np.diff(padded, axis=1)
+    r_start, c_start = np.nonzero(d == 1)
+    _, c_end = np.nonzero(d == -1)
+    return r_start, c_start, c_end - 1
+
+
+# --------------------------------------------------------------------------- one project
+def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict[str, Path]:
+    """Simulate one project and write its files; returns table -> file path."""
+    rng = np.random.default_rng([seed, sum(map(ord, spec.slug))])
+    out = Path(out_dir) / spec.slug
+    out.mkdir(parents=True, exist_ok=True)
+    panel_start = _monday(spec.project_start - dt.timedelta(weeks=60))
+    panel_end = _monday(spec.project_end + dt.timedelta(weeks=spec.followup_weeks))
+    weeks = _weeks(panel_start, panel_end)
+    first_start = int((pd.Timestamp(_monday(spec.project_start)) - weeks[0]).days // 7)
+
+    parts, statuses, hours_all = [], [], []
+    pid = 0
+    arms = [("indsats", g, g.n) for g in spec.groups]
+    if spec.comparison_n:
+        arms.append(("sammenligning", spec.groups[0], spec.comparison_n))
+    for arm, group, n in arms:
+        cov = _covariates(rng, n, comparison=arm == "sammenligning")
+        start_idx = first_start + rng.integers(0, spec.intake_weeks, n)
+        eta = _eta(cov) + (np.log(spec.hazard_ratio) if arm == "indsats" else 0.0)
+        status, hours = _simulate_status(
+            rng, start_idx, len(weeks), eta, group, spec.competing_rate, spec.k
+        )
+        ids = [f"P{spec.slug[:3].upper()}{i:06d}" for i in range(pid, pid + n)]
+        pid += n
+        start = weeks[start_idx] + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
+        df = cov.assign(
+            person_id=ids,
+            arm=arm,
+            target_group=group.name,
+            start_date=start.normalize(),
+            kommune=spec.kommune,
+            benefit_weeks_prior=np.minimum(52, group.prior_weeks),
+        )
+        # leaving the project: at self-support or after at most a year
+        left = (np.arange(len(weeks))[None, :] >= start_idx[:, None]) & (status != group.benefit)
+        tau_end = np.where(left.any(axis=1), np.argmax(left, axis=1), start_idx + 52)
+        tau_end = np.minimum(tau_end, start_idx + 52)
+        end = pd.DatetimeIndex(weeks[np.minimum(tau_end, len(weeks) - 1)]) + pd.Timedelta(days=4)
+        df["end_date"] = end.where(end <= pd.Timestamp(spec.project_end))
+        parts.append(df)
+        statuses.append(status)
+        hours_all.append(hours)
+    participants = pd.concat(parts, ignore_index=True)
+    status = np.vstack(statuses)
+    hours = np.vstack(hours_all)
+    n_all = len(participants)
+    start_idx = ((participants["start_date"] - weeks[0]).dt.days // 7).to_numpy()
+
+    if "subgroups" in spec.extras:
+        participants["subgroup"] = rng.choice(
+            ["gruppe 1", "gruppe 2", "gruppe 3"], n_all, p=[0.35, 0.35, 0.30]
+        )
+
+    # ---- activities
+    acts: list[pd.DataFrame] = []
+    is_part = (participants["arm"] == "indsats").to_numpy()
+    part_idx = np.flatnonzero(is_part)
+
+    def add(rows: np.ndarray, typ: str, s: np.ndarray, dur: np.ndarray, **cols: object) -> None:
+        s_date = weeks[np.clip(s, 0, len(weeks) - 1)]
+        e_date = weeks[np.clip(s + dur - 1, 0, len(weeks) - 1)] + pd.Timedelta(days=4)
+        acts.append(
+            pd.DataFrame(
+                {
+                    "person_id": participants["person_id"].to_numpy()[rows],
+                    "type": typ,
+                    "start_date": s_date,
+                    "end_date": e_date,
+                    **cols,
+                }
+            )
+        )
+
+    if "praktik" in spec.extras:
+        rows = part_idx[rng.random(len(part_idx)) < PLANTED["herning-transport"]["p_praktik"]]
+        s = start_idx[rows] + rng.integers(1, 10, len(rows))
+        dur = rng.integers(4, 14, len(rows))
+        add(rows, "virksomhedspraktik", s, dur, hours=rng.integers(15, 31, len(rows)).astype(float))
+        # ordinary hours grow week by week during and after praktik
+        tau = np.arange(len(weeks))[None, :] - s[:, None]
+        grow = np.clip(tau, 0, 30) * rng.uniform(0.2, 0.6, (len(rows), 1))
+        on_benefit = status[rows] != "selvforsoergende"
+        hours[rows] = np.where(on_benefit & (tau >= 0), np.minimum(grow, 25).round(1), hours[rows])
+    if "smaajob" in spec.extras:
+        rows = part_idx[rng.random(len(part_idx)) < PLANTED["herning-transport"]["p_smaajob"]]
+        s = start_idx[rows] + rng.integers(3, 20, len(rows))
+        add(
+            rows, "smaajob", s, rng.integers(4, 26, len(rows)), hours=rng.integers(4, 16, len(rows))
+        )
+    if "kurser" in spec.extras:
+        n_courses = int(rng.integers(20, 26))
+        rows = rng.choice(part_idx, n_courses)
+        s = start_idx[rows] + rng.integers(0, 12, n_courses)
+        kinds = rng.choice(
+            ["kørekort C", "kørekort CE", "ADR/farligt gods", "truckcertifikat"], n_courses
+        )
+        add(
+            rows,
+            "kursus",
+            s,
+            rng.integers(1, 6, n_courses),
+            hours=37.0,
+            detail=kinds,
+            completed=rng.random(n_courses) < 0.85,
+        )
+    if "besoeg" in spec.extras:
+        n_visits = int(rng.integers(70, 95))
+        s = first_start + rng.integers(0, 100, n_visits)
+        outcome = rng.choice(
+            ["praktikaftale", "småjob", "ansættelse", "ingen aftale"],
+            n_visits,
+            p=[0.3, 0.25, 0.1, 0.35],
+        )
+        visits = pd.DataFrame(
+            {
+                "person_id": "",
+                "type": "virksomhedsbesoeg",
+                "start_date": weeks[s],
+                "end_date": weeks[s],
+                "detail": outcome,
+            }
+        )
+        acts.append(visits)
+    if "samtaler" in spec.extras:
+        per = 6
+        rows = np.repeat(part_idx, per)
+        s = start_idx[rows] + np.tile(np.arange(per) * 4, len(part_idx))
+        # self-booking grows from 0 to ~45 % over the project
+        frac = np.clip((s - first_start) / max(len(weeks) - first_start - 30, 1), 0, 1)
+        booked = rng.random(len(rows)) < 0.45 * frac
+        add(
+            rows,
+            "samtale",
+            s,
+            np.ones(len(rows), int),
+            detail=np.where(booked, "selvbooket", "booket af jobcenter"),
+        )
+    for group_name, (p_from, p_to) in spec.monthly_activity.items():
+        col = "subgroup" if group_name.startswith("gruppe") else "target_group"
+        rows = np.flatnonzero(((participants[col] == group_name) & is_part).to_numpy())
+        months = pd.date_range(
+            _monday(spec.project_start) - pd.DateOffset(months=3), spec.project_end, freq="MS"
+        )
+        active = _monthly_activity(rng, len(rows), months, p_from, p_to, p0=3)
+        r, c0, c1 = _runs_to_rows(active)
+        kind = rng.choice(
+            ["virksomhedspraktik", "loentilskud", "smaajob"], len(r), p=[0.55, 0.2, 0.25]
+        )
+        pay = np.where(
+            kind == "virksomhedspraktik",
+            rng.choice(["ingen", "delvis"], len(r), p=[0.75, 0.25]),
+            np.where(kind == "smaajob", "hel", "delvis"),
+        )
+        acts.append(
+            pd.DataFrame(
+                {
+                    "person_id": participants["person_id"].to_numpy()[rows[r]],
+                    "type": kind,
+                    "start_date": months[c0],
+                    "end_date": (months[c1] + pd.offsets.MonthEnd(0)),
+                    "hours": rng.integers(8, 30, len(r)).astype(float),
+                    "detail": pay,
+                }
+            )
+        )
+    activities = (
+        pd.concat(acts, ignore_index=True)
+        if acts
+        else pd.DataFrame(columns=list(ACT_COLUMNS.values()))
+    )
+    for c in ("hours", "detail", "completed"):
+        if c not in activities:
+            activities[c] = np.nan
+    activities = activities.sort_values(["start_date", "person_id", "type"], kind="stable")
+
+    files: dict[str, Path] = {}
+    inv = {v: k for k, v in PART_COLUMNS.items()}
+    part_out = participants.rename(columns=inv)
+    part_out = part_out[[c for c in PART_COLUMNS if c in part_out.columns]]
+    files["participants"] = _write_table(part_out, out / "deltagere", spec.file_format)
+
+    codes = np.vectorize(CODE.__getitem__, otypes=[object])(status)
+    if spec.status_layout == "wide":
+        cols = [_dream_col(w) for w in weeks]
+        wide = pd.DataFrame(codes, columns=cols)
+        hrs = pd.DataFrame(hours, columns=["t_" + c[2:] for c in cols])
+        wide.insert(0, "person_id", participants["person_id"].to_numpy())
+        wide = pd.concat([wide, hrs], axis=1)
+        fmt = "csv-dk" if spec.file_format == "excel" else spec.file_format
+        files["status"] = _write_table(wide, out / "dream_ydelser", fmt)
+    else:
+        long = pd.DataFrame(
+            {
+                "person_id": np.repeat(participants["person_id"].to_numpy(), len(weeks)),
+                "uge": np.tile(weeks.strftime("%G%V").astype(int), n_all),
+                "ydelse": codes.ravel(),
+                "timer": hours.ravel(),
+            }
+        )
+        files["status"] = _write_table(long, out / "ydelser", spec.file_format)
+
+    inv_act = {v: k for k, v in ACT_COLUMNS.items()}
+    files["activities"] = _write_table(
+        activities.rename(columns=inv_act)[list(ACT_COLUMNS)], out / "aktiviteter", spec.file_format
+    )
+    bench = _benchmarks(rng, spec, participants, weeks)
+    files["benchmarks"] = _write_table(
+        bench.rename(columns={v: k for k, v in BENCH_COLUMNS.items()}),
+        out / "landstal",
+        spec.file_format,
+    )
+    if "survey" in spec.extras:
+        survey = _survey(rng, participants[is_part])
+        files["survey"] = _write_table(
+            survey.rename(columns={v: k for k, v in SURVEY_COLUMNS.items()}),
+            out / "survey",
+            spec.file_format,
+        )
+    return files
+
+
+def _benchmarks(
+    rng: np.random.Generator, spec: DemoProject, participants: pd.DataFrame, weeks: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """National curve (mixture over a simulated national population) and monthly indicators."""
+    rows: list[pd.DataFrame] = []
+    g = spec.groups[0]
+    nat = _covariates(rng, 20_000, comparison=True)
+    eta = _eta(nat)
+    t = np.arange(0, 105)
+    surv = np.exp(-g.lam * np.exp(eta)[:, None] * t[None, :] ** g.shape).mean(axis=0)
+    rows.append(
+        pd.DataFrame(
+            {
+                "area": "Hele landet",
+                "period": [f"U{w:03d}" for w in t],
+                "measure": "andel_paa_ydelse",
+                "group": g.name,
+                "value": surv.round(6),
+            }
+        )
+    )
+    months = pd.date_range(
+        spec.project_start - pd.DateOffset(months=4), spec.project_end, freq="MS"
+    )
+    periods = months.strftime("%YM%m")
+    m = len(months)
+    if spec.monthly_activity:
+        areas = ["Hele landet"] + (
+            ["Holstebro", "Viborg", "Silkeborg", "Ikast-Brande"]
+            if "other_kommuner" in spec.extras
+            else []
+        )
+        for area in areas:
+            for grp, base in {"aktivitetsparat": 0.20, "ressourceforloeb": 0.13}.items():
+                lvl = base + (0.0 if area == "Hele landet" else rng.uniform(-0.04, 0.08))
+                path = lvl + np.linspace(0, 0.04, m) + rng.normal(0, 0.006, m)
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "area": area,
+                            "period": periods,
+                            "measure": "andel_virksomhedsrettet",
+                            "group": grp,
+                            "value": path.round(4),
+                        }
+                    )
+                )
+    if "national_share" in spec.extras:
+        share = np.linspace(0.054, 0.046, m) + rng.normal(0, 0.0008, m)
+        national = np.round(34_000 + rng.normal(0, 300, m)).astype(int)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "area": "Hele landet",
+                    "period": periods,
+                    "measure": "antal_jobparate",
+                    "group": "jobparat",
+                    "value": national,
+                }
+            )
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "area": spec.kommune,
+                    "period": periods,
+                    "measure": "antal_jobparate",
+                    "group": "jobparat",
+                    "value": np.round(national * share),
+                }
+            )
+        )
+    if "samtaler" in spec.extras:
+        kommuner = [f"Kommune {i:02d}" for i in range(1, 98)] + [spec.kommune]
+        rate = np.clip(rng.normal(4.2, 0.9, len(kommuner)), 1.8, 8)
+        rate[-1] = 2.3
+        rows.append(
+            pd.DataFrame(
+                {
+                    "area": kommuner,
+                    "period": months[-1].strftime("%YM%m"),
+                    "measure": "ledighedsprocent",
+                    "group": "alle",
+                    "value": (rate / 100).round(4),
+                }
+            )
+        )
+        n_jobparat = np.round(410 * np.linspace(1.0, 0.83, m) + rng.normal(0, 5, m))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "area": spec.kommune,
+                    "period": periods,
+                    "measure": "antal_jobparate",
+                    "group": "jobparat",
+                    "value": n_jobparat,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _survey(rng: np.random.Generator, participants: pd.DataFrame) -> pd.DataFrame:
+    """Survey answers (1-5) to 'samtalen var medinddragende'; ~80 % respond."""
+    resp = participants[rng.random(len(participants)) < 0.8]
+    p = np.where(
+        resp["target_group"].to_numpy() == "jobparat",
+        PLANTED["hedensted-samtale"]["p_involving_jobparat"],
+        PLANTED["hedensted-samtale"]["p_involving_forsikret"],
+    )
+    agree = rng.random(len(resp)) < p
+    answer = np.where(agree, rng.integers(4, 6, len(resp)), rng.integers(1, 4, len(resp)))
+    return pd.DataFrame(
+        {
+            "respondent": [f"R{i:04d}" for i in range(len(resp))],
+            "group": resp["target_group"].to_numpy(),
+            "question": "samtale_medinddragende",
+            "answer": answer,
+        }
+    )
+
+
+def generate_all(out_dir: str | Path, seed: int = 2024) -> dict[str, dict[str, Path]]:
+    """Generate every demo project under ``out_dir``; returns slug -> table -> path."""
+    return {slug: generate_project(spec, Path(out_dir), seed) for slug, spec in PROJECTS.items()}

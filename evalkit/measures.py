@@ -1,0 +1,167 @@
+"""Per-person outcomes and monthly series that the success criteria are built from.
+
+Each function takes canonical tables (see ``docs/data-format.md``) and returns either a
+0/1 (or NaN for "not observed") Series indexed like ``participants``, or a DataFrame of
+monthly counts. No person id leaves these functions except as the index of a Series that
+the caller aggregates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from evalkit.spells import SELF
+
+__all__ = [
+    "COMPANY_TYPES",
+    "activity_counts",
+    "any_activity",
+    "monthly_activity",
+    "monthly_share",
+    "persons_in_state",
+]
+
+COMPANY_TYPES = ("virksomhedspraktik", "loentilskud", "smaajob")
+
+
+def _ts(d: dt.date | pd.Timestamp | None) -> pd.Timestamp | None:
+    return None if d is None else pd.Timestamp(d)
+
+
+def _filter(
+    activities: pd.DataFrame,
+    types: Sequence[str],
+    start: dt.date | None,
+    end: dt.date | None,
+    detail: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    a = activities[activities["type"].isin(list(types))]
+    if detail is not None and "detail" in a.columns:
+        a = a[a["detail"].isin(list(detail))]
+    s, e = _ts(start), _ts(end)
+    a_end = a["end_date"].fillna(pd.Timestamp.max) if "end_date" in a else a["start_date"]
+    if s is not None:
+        a = a[a_end >= s]
+    if e is not None:
+        a = a[a["start_date"] <= e]
+    return a
+
+
+def any_activity(
+    participants: pd.DataFrame,
+    activities: pd.DataFrame,
+    types: Sequence[str],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    detail: Sequence[str] | None = None,
+) -> pd.Series:
+    """1 for persons with at least one activity of ``types`` overlapping [start, end]."""
+    a = _filter(activities, types, start, end, detail)
+    return participants["person_id"].isin(a["person_id"]).astype(float)
+
+
+def activity_counts(
+    activities: pd.DataFrame,
+    types: Sequence[str],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.Series:
+    """Number of activities of each type overlapping [start, end] (types with none: 0)."""
+    a = _filter(activities, types, start, end)
+    return a["type"].value_counts().reindex(list(types), fill_value=0)
+
+
+def monthly_activity(
+    participants: pd.DataFrame,
+    activities: pd.DataFrame,
+    status: pd.DataFrame | None,
+    months: pd.DatetimeIndex,
+    types: Sequence[str] = COMPANY_TYPES,
+    include_hours: bool = True,
+    min_months: dict[str, int] | None = None,
+) -> np.ndarray:
+    """Persons x months indicator: in company-based activity or with ordinary hours.
+
+    Parameters
+    ----------
+    months : DatetimeIndex
+        First day of each month.
+    types : sequence of str
+        Activity types that count.
+    include_hours : bool
+        Also count a month with ordinary paid hours (> 0) in the status panel.
+    min_months : dict, optional
+        Type -> minimum run length in consecutive months for that type to count in any
+        of the months of the run (Flere skal med: praktik counts only when it lasts more
+        than three consecutive months, ``{"virksomhedspraktik": 4}``).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_persons, n_months)
+    """
+    ids = pd.Index(participants["person_id"])
+    n, m = len(ids), len(months)
+    month_end = months + pd.offsets.MonthEnd(0)
+    out = np.zeros((n, m), bool)
+    for typ in types:  # a handful of types; vectorised over activities and months
+        a = _filter(activities, [typ], months[0], month_end[-1])
+        row = ids.get_indexer(a["person_id"])
+        keep = row >= 0
+        a_start = a["start_date"].to_numpy()[keep]
+        a_end = a["end_date"].fillna(pd.Timestamp.max).to_numpy()[keep]
+        ind = np.zeros((n, m), bool)
+        overlap = (a_start[:, None] <= month_end.to_numpy()[None, :]) & (
+            a_end[:, None] >= months.to_numpy()[None, :]
+        )
+        np.logical_or.at(ind, row[keep], overlap)
+        need = (min_months or {}).get(typ, 1)
+        if need > 1:
+            ind = _runs_at_least(ind, need)
+        out |= ind
+    if include_hours and status is not None and "hours" in status.columns:
+        paid = status[status["hours"] > 0]
+        paid = paid[paid["status"] != SELF]
+        row = ids.get_indexer(paid["person_id"])
+        mi = np.searchsorted(months.to_numpy(), paid["week"].to_numpy(), side="right") - 1
+        ok = (row >= 0) & (mi >= 0) & (paid["week"].to_numpy() <= month_end[-1].to_datetime64())
+        out[row[ok], mi[ok]] = True
+    return out
+
+
+def _runs_at_least(mask: np.ndarray, length: int) -> np.ndarray:
+    """Keep only the runs of True that are at least ``length`` long (per row)."""
+    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
+    d = np.diff(padded, axis=1)
+    r0, c0 = np.nonzero(d == 1)
+    _, c1 = np.nonzero(d == -1)
+    long_runs = (c1 - c0) >= length
+    out = np.zeros_like(mask)
+    if long_runs.any():
+        lengths = (c1 - c0)[long_runs]
+        rows = np.repeat(r0[long_runs], lengths)
+        offs = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        out[rows, np.repeat(c0[long_runs], lengths) + offs] = True
+    return out
+
+
+def persons_in_state(
+    participants: pd.DataFrame, start: dt.date | None, end: dt.date | None
+) -> pd.Series:
+    """True for participants enrolled at any time in [start, end]."""
+    s = pd.Timestamp(start) if start else pd.Timestamp.min
+    e = pd.Timestamp(end) if end else pd.Timestamp.max
+    p_end = participants["end_date"].fillna(pd.Timestamp.max)
+    return (participants["start_date"] <= e) & (p_end >= s)
+
+
+def monthly_share(indicator: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Monthly numerator, denominator and share from a persons x months indicator."""
+    x = indicator.sum(axis=0)
+    n = np.full(len(months), indicator.shape[0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n > 0, x / n, np.nan)
+    return pd.DataFrame({"month": months, "x": x, "n": n, "share": share})

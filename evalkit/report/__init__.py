@@ -1,0 +1,5 @@
+"""Report machinery: compute (:mod:`.analysis`), present (:mod:`.sections`), render (:mod:`.render`)."""
+
+from evalkit.report.analysis import Analysis, prepare
+
+__all__ = ["Analysis", "prepare"]

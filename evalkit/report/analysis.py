@@ -1,0 +1,203 @@
+"""Everything one report needs, computed once: :func:`prepare` -> :class:`Analysis`.
+
+The report notebook calls :func:`prepare` with its parameters and then only displays
+what the :class:`Analysis` holds (through :mod:`evalkit.report.sections`). Statisticians
+can call the same function in JupyterLab and continue from the objects it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import evalkit
+from evalkit._files import atomic_write_text
+from evalkit.config import REPORT_KINDS, ProjectConfig, load_config
+from evalkit.criteria import CriterionResult, EvaluationContext, evaluate_criteria
+from evalkit.io import ProjectData, load_project
+from evalkit.spells import build_spells
+from evalkit.survival import KaplanMeierResult, kaplan_meier
+
+__all__ = ["SURVIVAL_WEEKS", "Analysis", "prepare"]
+
+SURVIVAL_WEEKS = (13, 26, 52)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The computed content of one report."""
+
+    config: ProjectConfig
+    kind: str
+    as_of: dt.date | None
+    generated: dt.date
+    data: ProjectData
+    spells: pd.DataFrame
+    criteria: list[CriterionResult]
+    curves: dict[str, KaplanMeierResult]
+    reference_curve: pd.DataFrame | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cutoff(self) -> dt.date:
+        """The date the report's figures are as of (status date or project end)."""
+        return self.as_of or self.config.period.end
+
+    @property
+    def participants(self) -> pd.DataFrame:
+        """Participants (project arm) who had started by the cutoff."""
+        p = self.data.participants
+        return p[(p["arm"] == "indsats") & (p["start_date"] <= pd.Timestamp(self.cutoff))]
+
+    def results(self) -> dict[str, Any]:
+        """Key figures and verdicts, JSON-ready (no person ids, small cells removed)."""
+        thr = self.config.disclosure_threshold
+        surv: dict[str, Any] = {}
+        for label, km in self.curves.items():
+            at = km.survival_at(list(SURVIVAL_WEEKS))
+            entry: dict[str, Any] = {"n": int(km.n)}
+            for week, row in zip(SURVIVAL_WEEKS, at.itertuples(index=False), strict=True):
+                ok = row.at_risk >= thr
+                entry[f"S{week}"] = _round_or_none(row.survival if ok else math.nan)
+                entry[f"S{week}_ci"] = [
+                    _round_or_none(row.lower if ok else math.nan),
+                    _round_or_none(row.upper if ok else math.nan),
+                ]
+            entry["median"] = _round_or_none(km.median)
+            entry["median_ci"] = [_round_or_none(x) for x in km.median_ci]
+            surv[label] = entry
+        return {
+            "project": self.config.slug,
+            "title": self.config.title,
+            "kommune": self.config.kommune,
+            "report_kind": self.kind,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "period": {
+                "start": self.config.period.start.isoformat(),
+                "end": self.config.period.end.isoformat(),
+            },
+            "n_participants": len(self.participants),
+            "criteria": [c.to_dict() for c in self.criteria],
+            "verdicts": {c.id: c.verdict for c in self.criteria},
+            "survival": surv,
+            "evalkit_version": evalkit.__version__,
+            "inputs": dict(sorted(self.data.files.items())),
+            "disclosure_threshold": thr,
+        }
+
+    def save_results(self, path: str | Path) -> Path:
+        """Write :meth:`results` as JSON atomically (sorted keys, stable floats)."""
+        text = json.dumps(self.results(), ensure_ascii=False, indent=2, sort_keys=True)
+        return atomic_write_text(path, text + "\n")
+
+
+def _round_or_none(x: float | None, digits: int = 6) -> float | None:
+    if x is None or not np.isfinite(x):
+        return None
+    return round(float(x), digits)
+
+
+def _reference_curve(data: ProjectData, config: ProjectConfig) -> pd.DataFrame | None:
+    b = data.benchmarks
+    if b is None or len(b) == 0:
+        return None
+    b = b[(b["measure"] == "andel_paa_ydelse") & (b["area"] == "Hele landet")]
+    b = b[b["period"].astype(str).str.match(r"^U\d+$")]
+    if len(b) == 0:
+        return None
+    ref = pd.DataFrame(
+        {"week": b["period"].str[1:].astype(int).to_numpy(), "survival": b["value"].to_numpy()}
+    )
+    return ref.sort_values("week", kind="stable").reset_index(drop=True)
+
+
+def prepare(
+    config_path: str | Path,
+    kind: str = "slutevaluering",
+    as_of: str | dt.date | None = None,
+    generated: str | dt.date | None = None,
+) -> Analysis:
+    """Load, validate and compute everything a report shows.
+
+    Parameters
+    ----------
+    config_path : str or Path
+        The project's YAML config.
+    kind : {"slutevaluering", "statusrapport"}
+        The report kind. A status report defaults ``as_of`` to ``period.status_as_of``.
+    as_of : date or ISO string, optional
+        Cut the data at this date (status reports).
+    generated : date or ISO string, optional
+        The date printed as the generation date (default: today). Kept as a parameter so
+        that the same inputs give byte-identical reports.
+
+    Raises
+    ------
+    evalkit.config.ConfigError, evalkit.schemas.DataValidationError
+    """
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"kind must be one of {REPORT_KINDS}, but was {kind!r}")
+    config = load_config(config_path)
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    if as_of is None and kind == "statusrapport":
+        as_of = config.period.status_as_of or config.period.end
+    if isinstance(generated, str):
+        generated = dt.date.fromisoformat(generated)
+    generated = generated or dt.date.today()
+
+    data = load_project(config)
+    spells = build_spells(
+        data.status, data.participants, k=config.spells_k, competing=config.competing, as_of=as_of
+    )
+    cutoff = pd.Timestamp(as_of or config.period.end)
+    started = spells[spells["start_date"] <= cutoff]
+    ctx = EvaluationContext(
+        config=config,
+        participants=data.participants,
+        status=data.status,
+        spells=started,
+        activities=data.activities,
+        benchmarks=data.benchmarks,
+        survey=data.survey,
+        as_of=as_of,
+    )
+    criteria = evaluate_criteria(ctx)
+
+    curves: dict[str, KaplanMeierResult] = {}
+    part = started[started["arm"] == "indsats"]
+    groups = list(config.target_groups)
+    for group in groups:
+        sub = part[part["target_group"] == group]
+        if len(sub) > 0:
+            label = "Deltagere" if len(groups) == 1 else f"Deltagere, {group}"
+            curves[label] = kaplan_meier(sub["duration"], sub["event"])
+    comp = started[started["arm"] == "sammenligning"]
+    if len(comp) > 0:
+        curves["Sammenligningsgruppe (ujusteret)"] = kaplan_meier(comp["duration"], comp["event"])
+
+    return Analysis(
+        config=config,
+        kind=kind,
+        as_of=as_of,
+        generated=generated,
+        data=data,
+        spells=started,
+        criteria=criteria,
+        curves=curves,
+        reference_curve=_reference_curve(data, config),
+        parameters={
+            "config": config.path.name,
+            "kind": kind,
+            "as_of": as_of.isoformat() if as_of else None,
+            "generated": generated.isoformat(),
+            "k": config.spells_k,
+        },
+    )

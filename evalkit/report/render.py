@@ -1,0 +1,239 @@
+"""Render report notebooks to self-contained Danish HTML (papermill + nbconvert).
+
+:func:`render_report` executes ``notebooks/evaluering.ipynb`` with papermill, exports
+the outputs (never the code) with nbconvert's ``basic`` template, and wraps them in our
+own page template: no script, style, font or image from the network, a table of
+contents, a print stylesheet. The HTML and ``<kind>.results.json`` are written to a
+temporary file and moved into place, so an interrupted run leaves no half-written
+report. A failing notebook is kept under ``<out>/_failed/`` with the failing cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import nbformat
+
+import evalkit
+from evalkit._files import atomic_write, atomic_write_text
+from evalkit.config import load_config
+
+__all__ = [
+    "NOTEBOOK",
+    "RenderResult",
+    "ReportError",
+    "export_html",
+    "render_report",
+    "write_index",
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "evaluering.ipynb"
+_TEMPLATES = Path(__file__).with_name("templates")
+_H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
+_HEADER = re.compile(r'<header class="report-header">.*?</header>', re.S)
+
+
+class ReportError(RuntimeError):
+    """A report notebook failed; ``failed_notebook`` is the kept notebook."""
+
+    def __init__(self, message: str, failed_notebook: Path | None = None) -> None:
+        super().__init__(message)
+        self.failed_notebook = failed_notebook
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Where a rendered report went and how long it took."""
+
+    slug: str
+    kind: str
+    html: Path
+    results: Path
+    seconds: float
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+
+
+def _kernel_name(preferred: str = "evalkit") -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    return preferred if preferred in specs else "python3"
+
+
+def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop stderr streams, warnings and cells tagged ``remove_cell`` before export."""
+    cells = []
+    for cell in nb.cells:
+        if "remove_cell" in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def export_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """Turn an executed notebook into one self-contained HTML page (no code shown)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(_clean(nb))
+    header_match = _HEADER.search(body)
+    header = header_match.group(0) if header_match else ""
+    body = _HEADER.sub("", body, count=1)
+    toc = [(a, re.sub(r"<[^>]+>", "", t).strip()) for a, t in _H2.findall(body)]
+    footer = (
+        f"Dannet med evalkit {html.escape(evalkit.__version__)}. Rapporten er selvstændig "
+        "og kan åbnes uden netforbindelse."
+    )
+    return (
+        _env()
+        .get_template("page.html.j2")
+        .render(
+            title=html.escape(title),
+            header=header,
+            toc=toc,
+            body=body,
+            footer=footer,
+            version=html.escape(evalkit.__version__),
+        )
+    )
+
+
+def render_report(
+    config_path: str | Path,
+    kind: str,
+    out_dir: str | Path = "reports",
+    as_of: str | None = None,
+    generated: str | dt.date | None = None,
+    notebook: str | Path = NOTEBOOK,
+    kernel: str = "evalkit",
+    suffix: str = "",
+) -> RenderResult:
+    """Execute the report notebook for one project and write HTML + results.json.
+
+    Parameters
+    ----------
+    config_path : path
+        The project config.
+    kind : {"slutevaluering", "statusrapport"}
+    out_dir : path
+        Reports go to ``out_dir/<slug>/<kind><suffix>.html`` and ``.results.json``.
+    as_of : ISO date, optional
+        Status date (default for status reports: ``period.status_as_of``).
+    generated : date, optional
+        Generation date printed in the report (default today).
+    notebook : path
+        The parameterised notebook.
+    kernel : str
+        Jupyter kernel name (falls back to ``python3`` when not registered).
+
+    Raises
+    ------
+    ReportError
+        When the notebook fails; it is kept under ``out_dir/_failed/``.
+    """
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    config = load_config(config_path)
+    out_dir = Path(out_dir)
+    target = out_dir / config.slug
+    name = f"{kind}{suffix}"
+    generated = (generated or dt.date.today()).__str__()
+    with tempfile.TemporaryDirectory(prefix="evalkit-") as tmp:
+        executed = Path(tmp) / f"{name}.ipynb"
+        results_tmp = Path(tmp) / "results.json"
+        params: dict[str, Any] = {
+            "config_path": str(Path(config_path).resolve()),
+            "report_kind": kind,
+            "as_of": as_of,
+            "generated": generated,
+            "results_path": str(results_tmp),
+        }
+        try:
+            pm.execute_notebook(
+                str(notebook),
+                str(executed),
+                parameters=params,
+                kernel_name=_kernel_name(kernel),
+                progress_bar=False,
+                log_output=False,
+                cwd=str(Path(notebook).parent),
+            )
+        except Exception as exc:  # papermill wraps the cell's error
+            failed = out_dir / "_failed" / f"{config.slug}-{name}.ipynb"
+            if executed.exists():
+                atomic_write(failed, lambda t: Path(t).write_bytes(executed.read_bytes()))
+            else:
+                failed = None
+            raise ReportError(f"{config.slug} {name}: {_short_error(exc)}", failed) from None
+        nb = nbformat.read(executed, as_version=4)
+        page = export_html(nb, f"{config.title} – {kind}")
+        html_path = atomic_write_text(target / f"{name}.html", page)
+        results_path = atomic_write(
+            target / f"{name}.results.json",
+            lambda t: Path(t).write_bytes(results_tmp.read_bytes()),
+        )
+    return RenderResult(config.slug, kind, html_path, results_path, time.perf_counter() - t0)
+
+
+def _short_error(exc: Exception) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    cell = getattr(exc, "exec_count", None)
+    where = f" (celle {cell})" if cell is not None else ""
+    return f"{ename}: {evalue}{where}".strip()
+
+
+def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> Path:
+    """Write ``out_dir/index.html`` linking every report found, with its verdicts."""
+    out_dir = Path(out_dir)
+    rows = []
+    for res in sorted(out_dir.glob("*/*.results.json")):
+        if res.parent.name.startswith("_"):
+            continue
+        data = json.loads(res.read_text(encoding="utf-8"))
+        verdicts = list(data.get("verdicts", {}).values())
+        counts = {v: verdicts.count(v) for v in ("opfyldt", "ikke opfyldt", "kan ikke afgøres")}
+        rows.append(
+            {
+                "href": f"{res.parent.name}/{res.name.removesuffix('.results.json')}.html",
+                "title": data.get("title", res.parent.name),
+                "kommune": data.get("kommune", ""),
+                "kind": data.get("report_kind", ""),
+                "as_of": data.get("as_of") or "",
+                "n": data.get("n_participants", ""),
+                **{k.replace(" ", "_"): v for k, v in counts.items()},
+            }
+        )
+    from evalkit.formatting import fmt_date
+
+    date = fmt_date(generated or dt.date.today())
+    page = _env().get_template("index.html.j2").render(rows=rows, date=date)
+    return atomic_write_text(out_dir / "index.html", page)

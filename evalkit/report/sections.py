@@ -1,0 +1,352 @@
+"""The sections of a Danish evaluation report, as HTML fragments.
+
+Every function takes an :class:`~evalkit.report.analysis.Analysis` and returns an
+:class:`Html` object, which a notebook displays as rich output. Headings carry ids so
+the page template can build a table of contents. Figures are embedded as PNG with a
+Danish alt text; every estimate is shown with n and a confidence interval; counts are
+passed through :mod:`evalkit.disclosure`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable
+
+import matplotlib.figure
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import evalkit
+from evalkit.criteria import CriterionResult
+from evalkit.disclosure import suppress
+from evalkit.formatting import (
+    fmt_ci,
+    fmt_count,
+    fmt_date,
+    fmt_number,
+    fmt_percent,
+    fmt_pp,
+)
+from evalkit.report.analysis import SURVIVAL_WEEKS, Analysis
+
+__all__ = [
+    "Html",
+    "figure_html",
+    "header",
+    "method",
+    "participant_flow",
+    "provenance",
+    "scorecard",
+    "summary",
+    "survival",
+]
+
+KIND_TITLES = {"slutevaluering": "Slutevaluering", "statusrapport": "Statusrapport"}
+_VERDICT_CLASS = {
+    "opfyldt": "ok",
+    "ikke opfyldt": "no",
+    "kan ikke afgøres": "na",
+    "intet mål": "na",
+}
+GROUP_NAMES = {
+    "jobparat": "jobparate",
+    "aktivitetsparat": "aktivitetsparate",
+    "ressourceforloeb": "ressourceforløb",
+    "forsikret": "forsikrede ledige",
+}
+
+
+class Html(str):
+    """A piece of HTML that Jupyter displays as rich output."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _h2(anchor: str, title: str) -> str:
+    return f'<h2 id="{anchor}">{_e(title)}</h2>'
+
+
+def _table(df: pd.DataFrame, caption: str, numeric: Iterable[str] = ()) -> str:
+    numeric = set(numeric)
+    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for i, (col, val) in enumerate(zip(df.columns, rec, strict=True)):
+            cls = ' class="num"' if col in numeric else ""
+            tag = "th" if i == 0 else "td"
+            scope = ' scope="row"' if i == 0 else ""
+            cells.append(f"<{tag}{scope}{cls}>{_e(val)}</{tag}>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def figure_html(fig: matplotlib.figure.Figure, alt: str, caption: str) -> str:
+    """Embed a figure as a PNG data URI with alt text and a caption; closes the figure."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def _group(name: str) -> str:
+    return GROUP_NAMES.get(name, name)
+
+
+# --------------------------------------------------------------------------- sections
+def header(a: Analysis) -> Html:
+    """Title block: project, kommune, pool, period and report kind."""
+    c = a.config
+    kind = KIND_TITLES[a.kind]
+    as_of = f" pr. {fmt_date(a.as_of)}" if a.as_of else ""
+    return Html(
+        f'<header class="report-header"><p class="kind">{_e(kind)}{_e(as_of)}</p>'
+        f"<h1>{_e(c.title)}</h1>"
+        f'<dl class="facts"><dt>Kommune</dt><dd>{_e(c.kommune)}</dd>'
+        f"<dt>Pulje</dt><dd>{_e(c.pool)}</dd>"
+        f"<dt>Projektperiode</dt><dd>{fmt_date(c.period.start)} – {fmt_date(c.period.end)}</dd>"
+        f"<dt>Målgrupper</dt><dd>{_e(', '.join(_group(g) for g in c.target_groups))}</dd>"
+        f"<dt>Dannet</dt><dd>{fmt_date(a.generated)}</dd></dl></header>"
+    )
+
+
+def _fmt_estimate(r: CriterionResult) -> tuple[str, str]:
+    if r.verdict == "kan ikke afgøres" and r.n == 0:
+        return "–", "–"
+    if r.suppressed:
+        return "skjult (små tal)", "–"
+    if r.unit == "share":
+        return fmt_percent(r.estimate), fmt_ci(r.lower, r.upper)
+    if r.unit == "pp":
+        return fmt_pp(r.estimate), fmt_ci(r.lower, r.upper, kind="pp")
+    if r.unit == "change":
+        return fmt_percent(r.estimate), fmt_ci(r.lower, r.upper)
+    if r.unit == "ratio":
+        return fmt_number(r.estimate, 2), fmt_ci(r.lower, r.upper, kind="number", decimals=2)
+    if r.unit == "rank":
+        return f"nr. {fmt_number(r.estimate)} af {fmt_number(r.n)}", "registeropgørelse"
+    return fmt_number(r.estimate), fmt_ci(r.lower, r.upper, kind="number", decimals=1)
+
+
+def _fmt_target(r: CriterionResult) -> str:
+    if r.target is None:
+        return "intet mål"
+    sign = "mindst" if r.direction == "min" else "højst"
+    if r.unit in ("share",):
+        return f"{sign} {fmt_percent(r.target)}"
+    if r.unit == "pp" or r.kind == "change_pp":
+        return f"{sign} {fmt_pp(r.target)}"
+    if r.unit == "change" or r.kind == "count_change":
+        return f"{sign} {fmt_percent(r.target)}"
+    if r.unit == "rank" or r.kind == "rank":
+        return f"{sign} nr. {fmt_number(r.target)}"
+    if r.unit == "ratio":
+        return f"{sign} {fmt_number(r.target, 2)}"
+    return f"{sign} {fmt_number(r.target)}"
+
+
+def scorecard(a: Analysis) -> Html:
+    """The success criteria: estimate, CI, n, target and verdict for each."""
+    rows = []
+    for r in a.criteria:
+        est, ci = _fmt_estimate(r)
+        note = r.reason
+        if r.ci_side == "over" and r.verdict == "opfyldt":
+            note = "hele konfidensintervallet ligger over målet"
+        elif r.ci_side == "under" and r.verdict == "opfyldt":
+            note = "hele konfidensintervallet ligger under målet"
+        elif r.ci_side == "omkring" and r.verdict in ("opfyldt", "ikke opfyldt"):
+            note = "konfidensintervallet omfatter målet"
+        elif r.ci_side in ("over", "under") and r.verdict == "ikke opfyldt":
+            note = f"hele konfidensintervallet ligger {r.ci_side} målet"
+        rows.append(
+            {
+                "Succeskriterium": r.label,
+                "Mål": _fmt_target(r),
+                "Resultat": est,
+                "95 %-konfidensinterval": ci,
+                "n": fmt_count(r.n) if r.n else "–",
+                "Vurdering": r.verdict,
+                "Bemærkning": note,
+            }
+        )
+    df = pd.DataFrame(rows)
+    body = _table(df, "Succeskriterier: resultat, usikkerhed og vurdering", numeric=("n",))
+    for verdict, cls in _VERDICT_CLASS.items():
+        body = body.replace(
+            f"<td>{_e(verdict)}</td>", f'<td class="verdict {cls}">{_e(verdict)}</td>'
+        )
+    intro = (
+        "<p>Hvert succeskriterium fra projektets ansøgning er beregnet ud fra data. "
+        "Vurderingen sammenligner resultatet med målet; konfidensintervallet viser, om "
+        "konklusionen er sikker (hele intervallet på samme side af målet) eller usikker.</p>"
+    )
+    return Html(_h2("succeskriterier", "Succeskriterier") + intro + body)
+
+
+def summary(a: Analysis) -> Html:
+    """Short Danish summary: participants and verdict counts."""
+    counts = pd.Series([r.verdict for r in a.criteria]).value_counts()
+    n = len(a.participants)
+    thr = a.config.disclosure_threshold
+    parts = [
+        f"<p>Opgørelsen omfatter {fmt_count(n, thr)} deltagere, der er startet senest "
+        f"{fmt_date(a.cutoff)}.</p>"
+    ]
+    if len(a.criteria):
+        items = "".join(
+            f"<li>{_e(v.capitalize())}: {int(counts.get(v, 0))} af {len(a.criteria)} kriterier</li>"
+            for v in ("opfyldt", "ikke opfyldt", "kan ikke afgøres", "intet mål")
+            if counts.get(v, 0)
+        )
+        parts.append(f"<ul>{items}</ul>")
+    if a.kind == "statusrapport":
+        parts.append(
+            "<p>Dette er en statusrapport: tallene viser projektets foreløbige stand, og "
+            "kriterier, der først kan opgøres ved projektets afslutning, er foreløbige.</p>"
+        )
+    return Html(_h2("sammenfatning", "Sammenfatning") + "".join(parts))
+
+
+def participant_flow(a: Analysis) -> Html:
+    """Participants started, active and ended by target group, with suppression."""
+    p = a.participants
+    cutoff = pd.Timestamp(a.cutoff)
+    ended = p["end_date"].notna() & (p["end_date"] <= cutoff)
+    table = (
+        pd.DataFrame(
+            {
+                "Målgruppe": p["target_group"].map(_group),
+                "Aktive": (~ended).astype(int),
+                "Afsluttet": ended.astype(int),
+            }
+        )
+        .groupby("Målgruppe", sort=True)
+        .sum()
+    )
+    sup = suppress(table, threshold=a.config.disclosure_threshold, margins=True)
+    shown = sup.display().reset_index()
+    shown.columns = ["Målgruppe", *[str(c) for c in shown.columns[1:]]]
+    shown = shown.rename(columns={"I alt": "Startet i alt"})
+    text = (
+        f"<p>Deltagere startet i projektet til og med {fmt_date(a.cutoff)}, fordelt på "
+        f"målgruppe og på, om de stadig er aktive. Tal under {a.config.disclosure_threshold} "
+        "vises som «&lt;" + str(a.config.disclosure_threshold) + "», og andre celler skjules "
+        "(«x»), så de ikke kan regnes ud fra totalerne.</p>"
+    )
+    return Html(
+        _h2("deltagerflow", "Deltagere")
+        + text
+        + _table(shown, "Deltagere efter målgruppe og status", numeric=shown.columns[1:])
+    )
+
+
+def survival(a: Analysis) -> Html:
+    """Survival curve of time on benefit with numbers at risk and a table of S(t)."""
+    from evalkit.plots import alt_text_survival, plot_survival
+
+    if not a.curves:
+        return Html(_h2("overlevelseskurve", "Tid på ydelse") + "<p>Ingen forløb at vise.</p>")
+    thr = a.config.disclosure_threshold
+    k = a.config.spells_k
+    fig = plot_survival(
+        a.curves,
+        reference=a.reference_curve,
+        threshold=thr,
+        title=None,
+    )
+    alt = alt_text_survival(a.curves, reference=a.reference_curve)
+    fig_html = figure_html(
+        fig,
+        alt,
+        f"Andel stadig på ydelse efter uger siden start (Kaplan-Meier, 95 %-konfidensbånd). "
+        f"Afgang = første uge i {k} sammenhængende uger uden ydelse."
+        + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
+    )
+    rows = []
+    for label, km in a.curves.items():
+        at = km.survival_at(list(SURVIVAL_WEEKS))
+        row = {"Gruppe": label, "n": fmt_count(km.n, thr)}
+        for week, r in zip(SURVIVAL_WEEKS, at.itertuples(index=False), strict=True):
+            ok = r.at_risk >= thr
+            row[f"Uge {week}"] = (
+                f"{fmt_percent(r.survival)} {fmt_ci(r.lower, r.upper)}" if ok else "–"
+            )
+        med = km.median
+        lo, hi = km.median_ci
+        row["Median (uger)"] = (
+            f"{fmt_number(med)} ({fmt_number(lo)} til {fmt_number(hi)})"
+            if pd.notna(med)
+            else "ikke nået"
+        )
+        rows.append(row)
+    table = _table(
+        pd.DataFrame(rows),
+        "Andel stadig på ydelse efter 13, 26 og 52 uger med 95 %-konfidensinterval",
+        numeric=("n",),
+    )
+    text = (
+        "<p>Overlevelseskurven viser, hvor stor en andel af deltagerne der stadig er på "
+        f"offentlig forsørgelse et givet antal uger efter start. En person regnes som "
+        f"afgået til selvforsørgelse i den første uge af {k} sammenhængende uger uden "
+        "ydelse. Personer, der går på uddannelse, pension, udvandrer eller dør, censureres "
+        "ved afgangen; kurven vises kun, så længe mindst "
+        f"{thr} personer er i risiko.</p>"
+    )
+    return Html(
+        _h2("overlevelseskurve", "Tid på ydelse (overlevelseskurve)") + text + fig_html + table
+    )
+
+
+def method(a: Analysis) -> Html:
+    """Method, definitions and data sources."""
+    c = a.config
+    k = c.spells_k
+    comp = ", ".join(c.competing)
+    text = (
+        "<ul>"
+        f"<li><strong>Selvforsørgelse</strong>: første uge i en periode på {k} sammenhængende "
+        "uger uden offentlig ydelse (ugentlige ydelsesdata, DREAM-lignende).</li>"
+        f"<li><strong>Konkurrerende afgange</strong> ({_e(comp)}) afslutter forløbet uden "
+        "afgang til selvforsørgelse.</li>"
+        f"<li><strong>Opfølgning</strong> slutter {k - 1} uger før dataenes sidste uge, fordi "
+        "en senere afgang endnu ikke kan bekræftes.</li>"
+        "<li><strong>Andele</strong> vises med Wilsons 95 %-konfidensinterval; forskelle i "
+        "andele med Newcombes hybride score-interval; antal med eksakt Poisson-interval.</li>"
+        "<li><strong>Kurver</strong>: Kaplan-Meier med Greenwoods varians og log-log "
+        "konfidensbånd; sammenligning med landstal ved én-stikprøve log-rank test.</li>"
+        f"<li><strong>Diskretionering</strong>: antal under {c.disclosure_threshold} vises ikke.</li>"
+        "</ul>"
+    )
+    return Html(_h2("metode", "Metode og data") + text)
+
+
+def provenance(a: Analysis) -> Html:
+    """evalkit version, parameters and SHA-256 of every input file."""
+    params = pd.DataFrame(
+        [{"Parameter": k, "Værdi": "" if v is None else str(v)} for k, v in a.parameters.items()]
+    )
+    files = pd.DataFrame(
+        [{"Tabel": table, "SHA-256": digest} for table, digest in sorted(a.data.files.items())]
+    )
+    return Html(
+        _h2("proveniens", "Om rapporten")
+        + f"<p>Dannet med evalkit {_e(evalkit.__version__)} den {fmt_date(a.generated)}. "
+        "Samme data og parametre giver de samme tal og figurer.</p>"
+        + _table(params, "Parametre")
+        + _table(files, "Inddata (SHA-256 af hver fil)")
+    )

@@ -1,0 +1,239 @@
+"""From the weekly status panel to spells: weeks on benefit until self-support.
+
+The rules (documented in ``docs/spells.md``):
+
+* Time is counted in whole ISO weeks since the person's start week (week 0 is the week
+  containing ``start_date``).
+* The **event** is the first week ``t`` that begins a run of ``k`` consecutive
+  ``selvforsoergende`` weeks (no benefit); the duration is ``t``.
+* A **competing exit** is the first week with a competing status (by default
+  ``uddannelse``, ``foertidspension``, ``udvandret``, ``doed``) before the event.
+* Follow-up for the event ends ``k - 1`` weeks before the data end (or the ``as_of``
+  date), because a run that starts later cannot be confirmed: persons with neither event
+  nor competing exit by then are censored there (administrative censoring), and exits
+  after it are not counted.
+* ``status_13`` / ``status_26``: the status ``13`` and ``26`` weeks after the event week
+  (None when not observed), for "still self-supporting 3 and 6 months after".
+* ``employed_26``: self-supporting or with ordinary hours in week 26 after start.
+
+Everything is vectorised over persons and weeks (one dense persons x weeks matrix).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from evalkit._checks import check_positive_int
+
+__all__ = ["SELF", "STATUS_CATEGORIES", "build_spells", "status_matrix"]
+
+STATUS_CATEGORIES: tuple[str, ...] = (
+    "selvforsoergende",
+    "dagpenge",
+    "kontanthjaelp",
+    "ressourceforloeb",
+    "sygedagpenge",
+    "ledighedsydelse",
+    "fleksjob",
+    "foertidspension",
+    "uddannelse",
+    "udvandret",
+    "doed",
+    "oevrig",
+)
+SELF = "selvforsoergende"
+_MISSING = -1
+
+
+def _monday(values: pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
+    idx = pd.DatetimeIndex(values).normalize()
+    return idx - pd.to_timedelta(idx.weekday, unit="D")
+
+
+def status_matrix(
+    status: pd.DataFrame, person_ids: Sequence[str] | pd.Index
+) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """Dense persons x weeks matrices of status codes and hours.
+
+    Parameters
+    ----------
+    status : DataFrame
+        The canonical status table (``person_id, week, status, hours``).
+    person_ids : sequence of str
+        Row order of the result. Persons absent from ``status`` get empty rows.
+
+    Returns
+    -------
+    codes : ndarray of int8, shape (n_persons, n_weeks)
+        Index into :data:`STATUS_CATEGORIES`, ``-1`` where no row exists.
+    hours : ndarray of float32, same shape
+    weeks : DatetimeIndex
+        The Monday of each column, consecutive weeks from the first to the last in
+        ``status``.
+    """
+    for col in ("person_id", "week", "status"):
+        if col not in status.columns:
+            raise ValueError(
+                f"status table must have a column {col!r}; it has {list(status.columns)}"
+            )
+    ids = pd.Index(person_ids)
+    weeks_all = _monday(status["week"])
+    if len(status) == 0:
+        return (
+            np.full((len(ids), 0), _MISSING, np.int8),
+            np.zeros((len(ids), 0), np.float32),
+            pd.DatetimeIndex([]),
+        )
+    w0, w1 = weeks_all.min(), weeks_all.max()
+    weeks = pd.date_range(w0, w1, freq="7D")
+    col = ((weeks_all - w0).days // 7).to_numpy()
+    row = ids.get_indexer(status["person_id"])
+    cat = pd.Categorical(status["status"], categories=STATUS_CATEGORIES)
+    if (cat.codes < 0).any():
+        bad = status["status"][cat.codes < 0].iloc[0]
+        raise ValueError(f"unknown status category {bad!r}; expected one of {STATUS_CATEGORIES}")
+    keep = row >= 0
+    codes = np.full((len(ids), len(weeks)), _MISSING, np.int8)
+    codes[row[keep], col[keep]] = cat.codes[keep]
+    hours = np.zeros((len(ids), len(weeks)), np.float32)
+    if "hours" in status.columns:
+        h = status["hours"].to_numpy(dtype=float, na_value=0.0)
+        hours[row[keep], col[keep]] = h[keep]
+    return codes, hours, weeks
+
+
+def _first_true(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    found = mask.any(axis=1)
+    return np.where(found, mask.argmax(axis=1), -1), found
+
+
+def build_spells(
+    status: pd.DataFrame,
+    participants: pd.DataFrame,
+    k: int = 4,
+    competing: Sequence[str] = ("uddannelse", "foertidspension", "udvandret", "doed"),
+    as_of: dt.date | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Durations until self-support, with competing exits and later status.
+
+    Parameters
+    ----------
+    status : DataFrame
+        Canonical status table (``person_id, week, status[, hours]``).
+    participants : DataFrame
+        Canonical participants table; needs ``person_id`` and ``start_date``. All its
+        other columns are carried over to the result.
+    k : int, default 4
+        Consecutive self-supporting weeks that make an exit to self-support.
+    competing : sequence of str
+        Status categories that end the spell as a competing exit.
+    as_of : date, optional
+        Treat the data as ending at this date (status reports); default the panel's end.
+
+    Returns
+    -------
+    DataFrame
+        One row per participant: the participant columns plus ``duration`` (weeks),
+        ``event`` (1 self-support, 0 otherwise), ``cause`` (0 censored, 1 self-support,
+        2, 3, ... the competing categories in the order given), ``cause_label``,
+        ``exit_date`` (Monday of the exit week, NaT when censored), ``followup_end``
+        (the duration at which follow-up ended), ``status_13``, ``status_26`` and
+        ``employed_26`` (float 0/1, NaN when not observed).
+
+    Raises
+    ------
+    ValueError
+        For an unknown competing category, k < 1 or missing columns.
+
+    Examples
+    --------
+    >>> weeks = pd.date_range("2020-01-06", periods=10, freq="7D")
+    >>> st = pd.DataFrame({"person_id": "a", "week": weeks,
+    ...                    "status": ["kontanthjaelp"] * 3 + ["selvforsoergende"] * 7})
+    >>> p = pd.DataFrame({"person_id": ["a"], "start_date": [pd.Timestamp("2020-01-08")]})
+    >>> build_spells(st, p, k=4)[["duration", "event"]].to_dict("records")
+    [{'duration': 3, 'event': 1}]
+    """
+    k = check_positive_int(k, "k")
+    competing = tuple(competing)
+    for c in competing:
+        if c not in STATUS_CATEGORIES or c == SELF:
+            raise ValueError(
+                f"competing must hold status categories other than {SELF!r}, but had {c!r}"
+            )
+    for col in ("person_id", "start_date"):
+        if col not in participants.columns:
+            raise ValueError(f"participants must have a column {col!r}")
+
+    codes, hours, weeks = status_matrix(status, participants["person_id"])
+    n, n_weeks = codes.shape
+    if n_weeks == 0:
+        raise ValueError("the status table is empty; no spells can be built")
+    start_col = ((_monday(participants["start_date"]) - weeks[0]).days // 7).to_numpy()
+    end_col = n_weeks - 1
+    if as_of is not None:
+        end_col = min(end_col, int((pd.Timestamp(as_of) - weeks[0]).days // 7))
+    last_t = end_col - start_col  # last observed week since start
+    horizon = int(max(last_t.max(), 0)) + 1
+
+    t = np.arange(horizon)
+    cols = start_col[:, None] + t[None, :]
+    observed = (cols <= end_col) & (cols >= 0)
+    rows = np.arange(n)[:, None]
+    safe = np.clip(cols, 0, n_weeks - 1)
+    aligned = np.where(observed, codes[rows, safe], _MISSING)
+    aligned_hours = np.where(observed, hours[rows, safe], 0.0)
+
+    self_code = STATUS_CATEGORIES.index(SELF)
+    is_self = aligned == self_code
+    csum = np.zeros((n, horizon + 1), np.int32)
+    np.cumsum(is_self, axis=1, out=csum[:, 1:])
+    run = np.zeros((n, horizon), bool)
+    if horizon >= k:
+        run[:, : horizon - k + 1] = (csum[:, k:] - csum[:, : horizon - k + 1]) == k
+
+    followup_end = np.maximum(last_t - k + 1, 0)
+    within = t[None, :] <= followup_end[:, None]
+    t_event, has_event = _first_true(run & within)
+    comp_codes = np.array([STATUS_CATEGORIES.index(c) for c in competing], np.int8)
+    is_comp = np.isin(aligned, comp_codes) & within
+    t_comp, has_comp = _first_true(is_comp)
+
+    event_first = has_event & (~has_comp | (t_event < t_comp))
+    comp_first = has_comp & ~event_first
+    duration = np.where(event_first, t_event, np.where(comp_first, t_comp, followup_end))
+    comp_code_at = aligned[np.arange(n), np.clip(t_comp, 0, horizon - 1)]
+    cause_of_code = np.zeros(len(STATUS_CATEGORIES), np.int64)
+    cause_of_code[comp_codes] = 2 + np.arange(len(comp_codes))
+    cause = np.where(event_first, 1, np.where(comp_first, cause_of_code[comp_code_at], 0))
+    labels = np.array(["censureret", "selvforsoergelse", *competing], dtype=object)
+
+    out = participants.copy()
+    out["duration"] = duration.astype(np.int64)
+    out["event"] = event_first.astype(np.int64)
+    out["cause"] = cause.astype(np.int64)
+    out["cause_label"] = labels[cause]
+    exit_col = start_col + duration
+    exit_dates = weeks[np.clip(exit_col, 0, n_weeks - 1)]
+    out["exit_date"] = pd.DatetimeIndex(exit_dates).where(event_first | comp_first)
+    out["followup_end"] = followup_end.astype(np.int64)
+
+    cats = np.array(STATUS_CATEGORIES, dtype=object)
+    for lag in (13, 26):
+        tt = t_event + lag
+        ok = event_first & (tt <= last_t) & (tt < horizon)
+        code = aligned[np.arange(n), np.clip(tt, 0, horizon - 1)]
+        ok &= code >= 0
+        out[f"status_{lag}"] = np.where(ok, cats[np.clip(code, 0, None)], None)
+    ok26 = (26 <= last_t) & (26 < horizon)
+    if horizon > 26:
+        emp = (aligned[:, 26] == self_code) | (aligned_hours[:, 26] > 0)
+        ok26 &= aligned[:, 26] >= 0
+    else:
+        emp = np.zeros(n, bool)
+    out["employed_26"] = np.where(ok26, emp.astype(float), np.nan)
+    return out

@@ -172,6 +172,19 @@ def _read_csv(path: Path, file: str, encoding: str | None) -> tuple[pd.DataFrame
     if counts[sep] == 0:
         sep = ";"
     problems = _duplicate_columns(file, _split_header(header, sep))
+    if '"' not in text:  # without quoting, a field count per line is exact
+        rows = pd.Series(text.lstrip("\ufeff").splitlines(), dtype=object)
+        counts_per_line = rows.str.count(re.escape(sep)).to_numpy()
+        ragged = np.flatnonzero(
+            (counts_per_line != counts_per_line[0]) & (rows.str.strip() != "").to_numpy()
+        )
+        if ragged.size:
+            expected = f"the same number of fields as the header ({counts_per_line[0] + 1})"
+            problems += [
+                Problem(file, int(i) + 1, None, expected, f"{counts_per_line[i] + 1} fields")
+                for i in ragged[:_LIMIT]
+            ]
+            return None, problems
     try:
         raw = pd.read_csv(
             _io.StringIO(text),
@@ -181,6 +194,7 @@ def _read_csv(path: Path, file: str, encoding: str | None) -> tuple[pd.DataFrame
             na_filter=False,
             skip_blank_lines=False,
             skipinitialspace=False,
+            index_col=False,
         )
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+), saw (\d+)", str(exc))

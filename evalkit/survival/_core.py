@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from evalkit._checks import (
     check_1d,
@@ -51,7 +52,47 @@ def _durations(values: Any, name: str = "durations") -> np.ndarray:
 
 def _events(values: Any, name: str = "events") -> np.ndarray:
     arr = _numeric_1d(values, name)
+    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() <= 1:
+        # fast path for valid integer indicators; errors go through check_binary
+        return arr.view(bool) if arr.dtype.itemsize == 1 else arr.astype(bool)
     return check_binary(arr, name)
+
+
+def _codes(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted levels of a label array and each row's small-integer code.
+
+    Integer labels with a small range are coded by counting (no sort); other labels
+    through ``pandas.factorize(sort=True)``. Missing labels raise ``ValueError``.
+    """
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, but had shape {arr.shape}")
+    check_same_length(durations=np.empty(n), **{name: arr})
+    if arr.dtype.kind == "b":
+        arr = arr.view(np.uint8)
+    if arr.dtype.kind in "iu" and arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo < 64:
+            # few labels (the usual two groups): one comparison pass per label value
+            shifted = arr - arr.dtype.type(lo) if lo != 0 else arr
+            present = np.array([(shifted == v).any() for v in range(hi - lo + 1)])
+            levels = np.flatnonzero(present) + lo
+            if present.all():
+                return levels, shifted
+            lookup = (np.cumsum(present) - 1).astype(np.min_scalar_type(levels.size))
+            return levels, lookup[shifted]
+        if hi - lo < 1_000_000:
+            shifted = arr - arr.dtype.type(lo) if lo != 0 else arr
+            present = np.bincount(shifted) > 0
+            levels = np.flatnonzero(present) + lo
+            lookup = (np.cumsum(present) - 1).astype(np.min_scalar_type(levels.size))
+            return levels, lookup[shifted]
+    isnull = pd.isna(arr)
+    if isnull.any():
+        i = int(np.flatnonzero(isnull)[0])
+        raise ValueError(f"{name} must not be missing, but position {i} is {arr[i]!r}")
+    codes, levels = pd.factorize(arr, sort=True)
+    return np.asarray(levels), codes
 
 
 def _weights(values: Any, n: int, name: str = "weights") -> np.ndarray | None:
@@ -122,13 +163,18 @@ def _counts(t: np.ndarray, d: np.ndarray, w: np.ndarray | None, squares: bool = 
     """
     ti = _integer_times(t)
     if ti is not None:
-        n_all = np.bincount(ti)
-        present = n_all > 0
-        m = n_all.size
         if w is None:
+            # one pass: cell 2 * time + event counts both totals and events
+            m = int(ti.max()) + 1 if ti.size else 1
+            both = np.bincount(ti * 2 + d, minlength=2 * m)
+            n_all = both[0::2] + both[1::2]
+            present = n_all > 0
             tot = n_all.astype(float)
-            ev = np.bincount(ti[d], minlength=m).astype(float)
+            ev = both[1::2].astype(float)
         else:
+            n_all = np.bincount(ti)
+            present = n_all > 0
+            m = n_all.size
             tot = np.bincount(ti, weights=w, minlength=m)
             ev = np.bincount(ti[d], weights=w[d], minlength=m)
         time = np.flatnonzero(present).astype(float)

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from evalkit._checks import check_alpha, check_same_length
-from evalkit.survival._core import _numeric_1d, _prepare, _time_index
+from evalkit._checks import check_alpha
+from evalkit.survival._core import _codes, _integer_times, _numeric_1d, _prepare, _time_index
 
 __all__ = ["LogrankResult", "OneSampleResult", "logrank", "logrank_one_sample"]
 
@@ -100,19 +100,6 @@ class OneSampleResult:
         return self.to_frame().to_html(index=False)
 
 
-def _levels(values: Any, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, but had shape {arr.shape}")
-    check_same_length(durations=np.empty(n), **{name: arr})
-    isnull = pd.isna(arr)
-    if isnull.any():
-        i = int(np.flatnonzero(isnull)[0])
-        raise ValueError(f"{name} must not be missing, but position {i} is {arr[i]!r}")
-    levels, codes = np.unique(arr, return_inverse=True)
-    return levels, codes.reshape(-1)
-
-
 def logrank(
     durations: Any,
     events: Any,
@@ -158,20 +145,30 @@ def logrank(
     if rho < 0:
         raise ValueError(f"rho must be non-negative, but was {rho!r}")
     t, d, _ = _prepare(durations, events)
-    levels, g = _levels(groups, "groups", t.size)
+    levels, g = _codes(groups, "groups", t.size)
     if levels.size < 2:
         raise ValueError(f"groups must hold at least two levels, but had {levels.tolist()!r}")
-    if strata is None:
-        s, n_s = np.zeros(t.size, dtype=np.intp), 1
-    else:
-        slev, s = _levels(strata, "strata", t.size)
+    s, n_s = None, 1
+    if strata is not None:
+        slev, s = _codes(strata, "strata", t.size)
         n_s = slev.size
-    times, ti = _time_index(t)
-    k, m = levels.size, times.size
-    cell = (s * m + ti) * k + g
+    ti = _integer_times(t)  # counting path: empty time slots simply count zero
+    if ti is not None:
+        m = int(ti.max()) + 1
+    else:
+        times, ti = _time_index(t)
+        m = times.size
+    k = levels.size
+    cell = ti * k
+    if s is not None:
+        cell += s.astype(np.int64) * (m * k)
+    cell += g
+    cell *= 2
+    cell += d  # one bincount gives totals (even + odd cells) and events (odd cells)
     size = n_s * m * k
-    tot = np.bincount(cell, minlength=size).reshape(n_s, m, k).astype(float)
-    dev = np.bincount(cell[d], minlength=size).reshape(n_s, m, k).astype(float)
+    both = np.bincount(cell, minlength=2 * size)
+    dev = both[1::2].reshape(n_s, m, k).astype(float)
+    tot = (both[0::2] + both[1::2]).reshape(n_s, m, k).astype(float)
     risk = np.cumsum(tot[:, ::-1, :], axis=1)[:, ::-1, :]  # at risk per group
     y = risk.sum(axis=2)  # pooled at risk, (s, m)
     dd = dev.sum(axis=2)

@@ -8,8 +8,8 @@ The rules (documented in ``docs/spells.md``):
   ``selvforsoergende`` weeks (no benefit); the duration is ``t``.
 * A **competing exit** is the first week with a competing status (by default
   ``uddannelse``, ``foertidspension``, ``udvandret``, ``doed``) before the event.
-* Follow-up for the event ends ``k - 1`` weeks before the data end (or the ``as_of``
-  date), because a run that starts later cannot be confirmed: persons with neither event
+* Follow-up for the event ends ``k - 1`` weeks before the person's last week in the
+  panel (or the ``as_of`` date), because a run that starts later cannot be confirmed: persons with neither event
   nor competing exit by then are censored there (administrative censoring), and exits
   after it are not counted.
 * ``status_13`` / ``status_26``: the status ``13`` and ``26`` weeks after the event week
@@ -177,7 +177,10 @@ def build_spells(
     end_col = n_weeks - 1
     if as_of is not None:
         end_col = min(end_col, int((pd.Timestamp(as_of) - weeks[0]).days // 7))
-    last_t = end_col - start_col  # last observed week since start
+    # a person's follow-up ends at their own last week in the panel (or the cut-off)
+    has_row = codes >= 0
+    last_obs = np.where(has_row.any(axis=1), n_weeks - 1 - has_row[:, ::-1].argmax(axis=1), -1)
+    last_t = np.minimum(end_col, last_obs) - start_col  # last observed week since start
     horizon = int(max(last_t.max(), 0)) + 1
 
     t = np.arange(horizon)

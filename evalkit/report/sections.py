@@ -73,14 +73,27 @@ def _h2(anchor: str, title: str) -> str:
     return f'<h2 id="{anchor}">{_e(title)}</h2>'
 
 
-def _table(df: pd.DataFrame, caption: str, numeric: Iterable[str] = ()) -> str:
+def _table(
+    df: pd.DataFrame,
+    caption: str,
+    numeric: Iterable[str] = (),
+    classes: dict[str, dict[str, str]] | None = None,
+) -> str:
+    """An accessible HTML table; ``classes`` maps column -> value -> CSS class."""
     numeric = set(numeric)
-    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in df.columns)
+    classes = classes or {}
+    num_th = ' class="num"'
+    head = "".join(
+        f'<th scope="col"{num_th if c in numeric else ""}>{_e(c)}</th>' for c in df.columns
+    )
     rows = []
     for rec in df.itertuples(index=False):
         cells = []
         for i, (col, val) in enumerate(zip(df.columns, rec, strict=True)):
-            cls = ' class="num"' if col in numeric else ""
+            names = (["num"] if col in numeric else []) + (
+                [classes[col][val]] if val in classes.get(col, {}) else []
+            )
+            cls = f' class="{" ".join(names)}"' if names else ""
             tag = "th" if i == 0 else "td"
             scope = ' scope="row"' if i == 0 else ""
             cells.append(f"<{tag}{scope}{cls}>{_e(val)}</{tag}>")

@@ -260,7 +260,7 @@ def pseudonymise_file(src: str | Path, dst: str | Path, columns: Sequence[str], 
             "or remove them; nothing was written"
         )
     dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=f".tmp{dst.suffix}", dir=dst.parent)
     os.close(fd)
     try:
         suffix = dst.suffix.lower()

@@ -34,3 +34,28 @@ def demo_config(demo_root: Path):
         return demo_root / "projects" / f"{slug}.yaml"
 
     return get
+
+
+RENDERED = (
+    ("herning-transport", "slutevaluering"),
+    ("aalborg-jobparate", "statusrapport"),
+)
+
+
+@pytest.fixture(scope="session")
+def rendered_reports(demo_root: Path) -> dict[tuple[str, str], Path]:
+    """Render a few demo reports once per session (mark users with xdist_group "reports").
+
+    Returns (slug, kind) -> path of the HTML; ``<kind>.results.json`` lies beside it.
+    """
+    from evalkit.report.render import render_report, write_index
+
+    out = demo_root / "reports"
+    paths = {}
+    for slug, kind in RENDERED:
+        res = render_report(
+            demo_root / "projects" / f"{slug}.yaml", kind, out_dir=out, generated="2026-11-24"
+        )
+        paths[(slug, kind)] = res.html
+    write_index(out, generated="2026-11-24")
+    return paths

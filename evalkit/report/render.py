@@ -78,10 +78,15 @@ def _kernel_name(preferred: str = "evalkit") -> str:
 
 
 def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop stderr streams, warnings and cells tagged ``remove_cell`` before export."""
+    """Keep only what a reader should see, deterministically.
+
+    Drops cells tagged ``remove_cell``, the parameter cells (papermill gives the injected
+    one a random id), stderr streams (warnings) and code cells left without output.
+    """
+    drop_tags = {"remove_cell", "parameters", "injected-parameters"}
     cells = []
     for cell in nb.cells:
-        if "remove_cell" in cell.get("metadata", {}).get("tags", []):
+        if drop_tags & set(cell.get("metadata", {}).get("tags", [])):
             continue
         if cell.cell_type == "code":
             cell.outputs = [
@@ -89,6 +94,8 @@ def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 for o in cell.outputs
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
+            if not cell.outputs:
+                continue
         cells.append(cell)
     nb.cells = cells
     return nb

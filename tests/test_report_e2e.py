@@ -1,0 +1,103 @@
+"""End to end: demo data -> papermill notebook -> self-contained Danish HTML + results.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports")]
+
+CPR = re.compile(r"\b[0-3]\d[01]\d{3}-?\d{4}\b")
+
+
+def _html(rendered_reports, slug: str, kind: str) -> str:
+    return rendered_reports[(slug, kind)].read_text(encoding="utf-8")
+
+
+def _results(rendered_reports, slug: str, kind: str) -> dict:
+    path = rendered_reports[(slug, kind)].with_name(f"{kind}.results.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_report_is_danish_self_contained_and_shows_no_code(rendered_reports) -> None:
+    html = _html(rendered_reports, "herning-transport", "slutevaluering")
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="da">' in html
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)=["']https?://""", html), "network resource referenced"
+    assert "@import" not in html and "url(http" not in html
+    # no code cells, prompts or tracebacks
+    for marker in ("jp-InputArea", "In&nbsp;[", "Traceback", "from evalkit", "prepare("):
+        assert marker not in html
+    # header, table of contents, sections
+    assert "Opkvalificering på transportområdet" in html
+    assert 'aria-label="Indholdsfortegnelse"' in html
+    for anchor in ("sammenfatning", "succeskriterier", "deltagerflow", "overlevelseskurve",
+                   "metode", "proveniens"):  # fmt: skip
+        assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html
+
+
+def test_scorecard_rows_and_danish_numbers(rendered_reports) -> None:
+    html = _html(rendered_reports, "herning-transport", "slutevaluering")
+    res = _results(rendered_reports, "herning-transport", "slutevaluering")
+    assert len(res["criteria"]) == 7
+    for crit in res["criteria"]:
+        assert crit["label"] in html.replace("&#x27;", "'")
+        assert crit["verdict"] in ("opfyldt", "ikke opfyldt", "kan ikke afgøres", "intet mål")
+    share = next(c for c in res["criteria"] if c["id"] == "selvforsoergelse")
+    assert share["n"] == 30 and share["target"] == 0.75
+    shown = f"{share['estimate'] * 100:.1f}".replace(".", ",") + "\u00a0%"
+    assert shown in html  # Danish decimal comma and a (non-breaking) space before %
+    assert re.search(r"\d+,\d\s%", html.replace("\u00a0", " "))
+
+
+def test_figures_are_embedded_png_with_alt_text(rendered_reports) -> None:
+    html = _html(rendered_reports, "herning-transport", "slutevaluering")
+    imgs = re.findall(r"<img ([^>]*)>", html)
+    assert imgs
+    for attrs in imgs:
+        assert 'src="data:image/png;base64,' in attrs
+        alt = re.search(r'alt="([^"]*)"', attrs)
+        assert alt and len(alt.group(1)) > 40 and "Deltagere" in alt.group(1)
+
+
+def test_results_json_has_key_figures_and_inputs(rendered_reports) -> None:
+    res = _results(rendered_reports, "aalborg-jobparate", "statusrapport")
+    assert res["report_kind"] == "statusrapport" and res["as_of"] == "2019-12-31"
+    assert set(res["verdicts"]) == {"beskaeftiget_26_uger", "andel_af_landet", "overlevelseskurve"}
+    assert all(len(h) == 64 for h in res["inputs"].values())
+    surv = res["survival"]["Deltagere"]
+    assert 0 < surv["S26"] < 1 and surv["S26_ci"][0] < surv["S26"] < surv["S26_ci"][1]
+
+
+def test_no_person_ids_or_cpr_in_outputs(rendered_reports) -> None:
+    for path in rendered_reports.values():
+        for file in (path, path.with_name(path.stem + ".results.json")):
+            text = file.read_text(encoding="utf-8")
+            assert not CPR.search(text)
+            assert not re.search(r"P(HER|AAL|RIN|HED)\d{6}", text), f"person id in {file.name}"
+
+
+def test_index_links_every_report(rendered_reports) -> None:
+    index = next(iter(rendered_reports.values())).parents[1] / "index.html"
+    html = index.read_text(encoding="utf-8")
+    assert '<html lang="da">' in html
+    for slug, kind in rendered_reports:
+        assert f'href="{slug}/{kind}.html"' in html
+
+
+def test_render_is_deterministic(rendered_reports, demo_root: Path, tmp_path: Path) -> None:
+    from evalkit.report.render import render_report
+
+    again = render_report(
+        demo_root / "projects" / "herning-transport.yaml",
+        "slutevaluering",
+        out_dir=tmp_path,
+        generated="2026-11-24",
+    )
+    first = rendered_reports[("herning-transport", "slutevaluering")]
+    assert again.html.read_bytes() == first.read_bytes()
+    assert again.results.read_bytes() == first.with_name("slutevaluering.results.json").read_bytes()

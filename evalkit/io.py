@@ -39,10 +39,12 @@ from evalkit.schemas import (
     check_frame,
     check_panel_gaps,
     check_persons_known,
+    duplicate_columns,
     find_cpr,
     looks_like_cpr,
     mask_id,
     mask_value,
+    missing_column,
 )
 
 __all__ = [
@@ -146,16 +148,6 @@ def _split_header(header: str, sep: str) -> list[str]:
     return [h.strip().strip('"').strip() for h in header.split(sep)]
 
 
-def _duplicate_columns(file: str, names: list[str]) -> list[Problem]:
-    seen: set[str] = set()
-    problems = []
-    for name in names:
-        if name in seen:
-            problems.append(Problem(file, 1, name, "each column name only once", "a second column"))
-        seen.add(name)
-    return problems
-
-
 def _read_csv(path: Path, file: str, encoding: str | None) -> tuple[pd.DataFrame | None, list]:
     data = path.read_bytes()
     if not data.strip():
@@ -171,7 +163,7 @@ def _read_csv(path: Path, file: str, encoding: str | None) -> tuple[pd.DataFrame
     sep = max(counts, key=lambda s: (counts[s], s == ";"))
     if counts[sep] == 0:
         sep = ";"
-    problems = _duplicate_columns(file, _split_header(header, sep))
+    problems = duplicate_columns(file, _split_header(header, sep))
     if '"' not in text:  # without quoting, a field count per line is exact
         rows = pd.Series(text.lstrip("\ufeff").splitlines(), dtype=object)
         counts_per_line = rows.str.count(re.escape(sep)).to_numpy()
@@ -223,7 +215,7 @@ def _read_excel(path: Path, file: str, sheet: str | None) -> tuple[pd.DataFrame 
             return None, [
                 Problem(file, None, None, "a header row naming the columns", "an empty sheet")
             ]
-        problems = _duplicate_columns(
+        problems = duplicate_columns(
             file, [str(v).strip() for v in head.iloc[0].tolist() if pd.notna(v)]
         )
         raw = book.parse(name, header=0, dtype=object)
@@ -451,16 +443,6 @@ def _bad_cells(
 # --------------------------------------------------------------------------- tables
 
 
-def _missing_column(file: str, raw_name: str, canonical: str, found: list[str]) -> Problem:
-    import difflib
-
-    close = difflib.get_close_matches(raw_name, found, n=1)
-    hint = f" (did you mean '{close[0]}'? map it under data.<table>.columns)" if close else ""
-    shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
-    expected = f"a column '{raw_name}' (canonical '{canonical}'){hint}"
-    return Problem(file, 1, raw_name, expected, f"columns {shown}")
-
-
 def _empty_column(spec: ColumnSpec, n: int) -> pd.Series:
     """An all-missing column of the right dtype for an optional column the file lacks."""
     if spec.kind == "date":
@@ -494,7 +476,7 @@ def _canonical(source: DataSource, loaded: _Loaded, raw: pd.DataFrame) -> pd.Dat
         else:
             for s in missing:
                 loaded.problems.append(
-                    _missing_column(loaded.file, loaded.names[s.name], s.name, found)
+                    missing_column(loaded.file, loaded.names[s.name], s.name, found)
                 )
         return None
     danish = raw.attrs.get("sep", ";") == ";"
@@ -525,7 +507,7 @@ def _wide_status(source: DataSource, loaded: _Loaded, raw: pd.DataFrame) -> pd.D
     file = loaded.file
     if id_raw not in raw.columns:
         loaded.problems.append(
-            _missing_column(file, id_raw, "person_id", [str(c) for c in raw.columns])
+            missing_column(file, id_raw, "person_id", [str(c) for c in raw.columns])
         )
         return None
     weeks: dict[str, np.datetime64] = {}
@@ -768,9 +750,8 @@ def read_table(source: DataSource) -> pd.DataFrame:
     ['person_id', 'week', 'status', 'hours']
     """
     loaded = _load(source)
-    if loaded.problems:
+    if loaded.problems or loaded.frame is None:
         raise DataValidationError(loaded.problems)
-    assert loaded.frame is not None  # no problems means a frame was built
     return loaded.frame
 
 

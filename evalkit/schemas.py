@@ -12,6 +12,7 @@ each check means and how to fix it in ``docs/validation.md``.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,10 +38,12 @@ __all__ = [
     "check_frame",
     "check_panel_gaps",
     "check_persons_known",
+    "duplicate_columns",
     "find_cpr",
     "looks_like_cpr",
     "mask_id",
     "mask_value",
+    "missing_column",
 ]
 
 STATUS_CATEGORIES: tuple[str, ...] = (
@@ -624,3 +627,23 @@ def check_panel_gaps(
             shown = f"{mask_id(r.p)}: rows stop at {_week_text(wk)}"
         problems.append(Problem(file, int(line), week_column, text, shown))
     return problems
+
+
+def duplicate_columns(file: str, names: list[str]) -> list[Problem]:
+    """Problems for column names that occur more than once in a header."""
+    seen: set[str] = set()
+    problems = []
+    for name in names:
+        if name in seen:
+            problems.append(Problem(file, 1, name, "each column name only once", "a second column"))
+        seen.add(name)
+    return problems
+
+
+def missing_column(file: str, raw_name: str, canonical: str, found: list[str]) -> Problem:
+    """The problem for a required column the header lacks, with a close match if any."""
+    close = difflib.get_close_matches(raw_name, found, n=1)
+    hint = f" (did you mean '{close[0]}'? map it under data.<table>.columns)" if close else ""
+    shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+    expected = f"a column '{raw_name}' (canonical '{canonical}'){hint}"
+    return Problem(file, 1, raw_name, expected, f"columns {shown}")

@@ -382,21 +382,37 @@ def _convert(
             bad = (out.notna() & (out % 1 != 0)).to_numpy()
             return out.where(~pd.Series(bad)).astype("Int64"), bad, expected
         return out, np.zeros(len(s), bool), ""
-    t = _text(s)
-    present = t.notna().to_numpy()
+    # Work on the distinct raw values only (a 2.5-million-row panel has a few hundred),
+    # then spread the parsed values back with the factor codes.
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    missing = codes < 0
+    take = np.where(missing, 0, codes)
+    u = _text(pd.Series(uniques, dtype=object if s.dtype == object else s.dtype))
+
+    def spread(parsed: pd.Series) -> pd.Series:
+        if len(parsed) == 0:
+            return pd.Series([pd.NA] * len(s), dtype=parsed.dtype)
+        out = parsed.take(take).reset_index(drop=True)
+        return out.mask(pd.Series(missing)) if missing.any() else out
+
+    present = ~missing & (u.notna().to_numpy()[take] if len(u) else np.zeros(len(s), bool))
     if spec.kind in ("id", "str"):
+        t = spread(u)
         return t.astype(object).where(t.notna(), None), np.zeros(len(s), bool), ""
     if spec.kind == "date":
-        out, expected = _by_unique(t, _dates), _DATE_TEXT
+        out, expected = spread(_dates(u)), _DATE_TEXT
     elif spec.kind == "week":
-        out, expected = _by_unique(t, _weeks), _WEEK_TEXT
+        out, expected = spread(_weeks(u)), _WEEK_TEXT
     elif spec.kind == "status":
-        out = _by_unique(t.fillna(""), lambda u: _status(u, lookup))
-        out = pd.Series(pd.Categorical(out, categories=list(STATUS_CATEGORIES)))
+        cats = _status(u.fillna(""), lookup)
+        blank = _status(pd.Series([""], dtype="string"), lookup)
+        values = np.asarray(cats.astype(object))[take] if len(u) else np.empty(len(s), object)
+        values[missing] = blank.iloc[0]
+        out = pd.Series(pd.Categorical(values, categories=list(STATUS_CATEGORIES)))
         expected = "a status code or category (see data.status.codes in the config)"
         return out, out.isna().to_numpy(), expected
     elif spec.kind in ("int", "float"):
-        out = _by_unique(t, lambda u: _number(u, danish))
+        out = spread(_number(u, danish))
         expected = "a number (decimal comma allowed)"
         if spec.kind == "int":
             expected = "a whole number"
@@ -404,11 +420,12 @@ def _convert(
             out = out.where(~frac)
             out = out.astype("Int64")
     elif spec.kind == "bool":
-        low = t.str.lower()
-        out = pd.Series(pd.NA, index=t.index, dtype="boolean")
-        out = out.mask(low.isin(_TRUE).fillna(False), True).mask(
+        low = u.str.lower()
+        ub = pd.Series(pd.NA, index=u.index, dtype="boolean")
+        ub = ub.mask(low.isin(_TRUE).fillna(False), True).mask(
             low.isin(_FALSE).fillna(False), False
         )
+        out = spread(ub)
         expected = "ja/nej (or 1/0, true/false)"
     else:  # pragma: no cover - specs are fixed
         raise ValueError(f"unknown column kind {spec.kind!r}")

@@ -309,13 +309,15 @@ def find_cpr(
         s = frame[col]
         if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
             continue
-        text = s.astype("string")
+        # test each distinct value once (a long panel repeats a few values millions of times)
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        text = pd.Series(uniques, dtype="string")
         long_enough = text.str.len().fillna(0).to_numpy() >= 10
         if not long_enough.any():
             continue
-        hit = np.zeros(len(s), dtype=bool)
-        hit[long_enough] = text[long_enough].str.contains(CPR_PATTERN, regex=True).fillna(False)
-        rows = np.flatnonzero(hit)
+        u_hit = np.zeros(len(uniques), dtype=bool)
+        u_hit[long_enough] = text[long_enough].str.contains(CPR_PATTERN, regex=True).fillna(False)
+        rows = np.flatnonzero((codes >= 0) & u_hit[np.where(codes < 0, 0, codes)])
         if col in id_columns:
             expected = (
                 "a pseudonymised person id, not a CPR number (run `evalkit pseudonymise` first)"

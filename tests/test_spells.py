@@ -177,4 +177,6 @@ def test_matches_brute_force_on_random_panels() -> None:
 
 
 def test_categories_are_the_documented_ones() -> None:
-    assert STATUS_CATEGORIES[0] == S and "doed" in STATUS_CATEGORIES and len(STATUS_CATEGORIES) == 12
+    assert (
+        STATUS_CATEGORIES[0] == S and "doed" in STATUS_CATEGORIES and len(STATUS_CATEGORIES) == 12
+    )

@@ -207,13 +207,16 @@ def _outcome(ctx: EvaluationContext, crit: dict[str, Any], people: pd.DataFrame)
         acts = _need(ctx.activities, "activities")
         detail = parts[2].split(",") if len(parts) > 2 else None
         return measures.any_activity(
-            people, acts, [parts[1]], ctx.config.period.start, ctx.period_end, detail
+            people, acts, parts[1].split(","), ctx.config.period.start, ctx.period_end, detail
         )
     raise _Undecidable(f"ukendt mål '{measure}'")
 
 
 def _eval_share(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
     people = _participants(ctx, crit)
+    if "among" in crit:  # restrict the denominator, e.g. to those in company-based activity
+        within = _outcome(ctx, {"measure": crit["among"]}, people)
+        people = people[(within == 1).to_numpy()]
     y = _outcome(ctx, crit, people).dropna()
     return _share_result(crit, int(y.sum()), len(y), ctx)
 
@@ -424,7 +427,7 @@ _REQUIRED = {
 _ALLOWED = {
     "id", "label", "kind", "target", "target_pp", "direction", "measure", "group",
     "subgroup", "activity", "baseline", "types", "include_hours", "min_months", "question",
-    "min_answer", "area", "source", "note",
+    "min_answer", "area", "source", "note", "among",
 }  # fmt: skip
 
 

@@ -183,7 +183,7 @@ PROJECTS: dict[str, DemoProject] = {
             intake_weeks=8,
             file_format="csv-dk",
             status_layout="long",
-            monthly_activity={"gruppe 1": (0.22, 0.46), "gruppe 2": (0.12, 0.2)},
+            monthly_activity={"gruppe 1": (0.30, 0.50), "gruppe 2": (0.12, 0.2)},
             extras=("subgroups", "other_kommuner"),
         ),
     ]
@@ -205,7 +205,7 @@ PLANTED: dict[str, dict[str, float]] = {
     },
     "hedensted-samtale": {"p_involving_jobparat": 0.88, "p_involving_forsikret": 0.93},
     "herning-transport": {"p_praktik": 0.93, "p_smaajob": 0.8},
-    "herning-flere-skal-med": {"share_gruppe1_end": 0.46},
+    "herning-flere-skal-med": {"share_gruppe1_end": 0.50},
 }
 
 _FIRST_NAMES_AREAS = [
@@ -499,11 +499,11 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
         active = _monthly_activity(rng, len(rows), months, p_from, p_to, p0=3)
         r, c0, c1 = _runs_to_rows(active)
         kind = rng.choice(
-            ["virksomhedspraktik", "loentilskud", "smaajob"], len(r), p=[0.55, 0.2, 0.25]
+            ["virksomhedspraktik", "loentilskud", "smaajob"], len(r), p=[0.75, 0.1, 0.15]
         )
         pay = np.where(
             kind == "virksomhedspraktik",
-            rng.choice(["ingen", "delvis"], len(r), p=[0.75, 0.25]),
+            rng.choice(["ingen", "delvis"], len(r), p=[0.9, 0.1]),
             np.where(kind == "smaajob", "hel", "delvis"),
         )
         acts.append(

@@ -50,6 +50,12 @@ _VERDICT_CLASS = {
     "kan ikke afgøres": "na",
     "intet mål": "na",
 }
+_STATUS_WORDS = {
+    "opfyldt": "på sporet",
+    "ikke opfyldt": "ikke på sporet",
+    "kan ikke afgøres": "kan ikke afgøres endnu",
+    "intet mål": "intet mål",
+}
 GROUP_NAMES = {
     "jobparat": "jobparate",
     "aktivitetsparat": "aktivitetsparate",
@@ -198,16 +204,31 @@ def scorecard(a: Analysis) -> Html:
             }
         )
     df = pd.DataFrame(rows)
-    body = _table(df, "Succeskriterier: resultat, usikkerhed og vurdering", numeric=("n",))
-    for verdict, cls in _VERDICT_CLASS.items():
-        body = body.replace(
-            f"<td>{_e(verdict)}</td>", f'<td class="verdict {cls}">{_e(verdict)}</td>'
-        )
+    status = a.kind == "statusrapport"
+    if status:  # a status report tells whether each criterion is on track so far
+        df["Vurdering"] = df["Vurdering"].map(_STATUS_WORDS)
+    body = _table(
+        df,
+        "Succeskriterier: resultat, usikkerhed og vurdering",
+        numeric=("n",),
+        classes={
+            "Vurdering": {
+                (_STATUS_WORDS[v] if status else v): f"verdict {c}"
+                for v, c in _VERDICT_CLASS.items()
+            }
+        },
+    )
     intro = (
         "<p>Hvert succeskriterium fra projektets ansøgning er beregnet ud fra data. "
         "Vurderingen sammenligner resultatet med målet; konfidensintervallet viser, om "
         "konklusionen er sikker (hele intervallet på samme side af målet) eller usikker.</p>"
     )
+    if status:
+        intro += (
+            f"<p>Tallene er foreløbige og opgjort pr. {fmt_date(a.cutoff)}. «På sporet» "
+            "betyder, at resultatet indtil nu når målet; det er ingen garanti for "
+            "slutresultatet.</p>"
+        )
     return Html(_h2("succeskriterier", "Succeskriterier") + intro + body)
 
 
@@ -361,5 +382,9 @@ def provenance(a: Analysis) -> Html:
         + f"<p>Dannet med evalkit {_e(evalkit.__version__)} den {fmt_date(a.generated)}. "
         "Samme data og parametre giver de samme tal og figurer.</p>"
         + _table(params, "Parametre")
-        + _table(files, "Inddata (SHA-256 af hver fil)")
+        + _table(
+            files,
+            "Inddata (SHA-256 af hver fil)",
+            classes={"SHA-256": dict.fromkeys(a.data.files.values(), "hash")},
+        )
     )

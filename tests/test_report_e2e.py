@@ -101,3 +101,14 @@ def test_render_is_deterministic(rendered_reports, demo_root: Path, tmp_path: Pa
     first = rendered_reports[("herning-transport", "slutevaluering")]
     assert again.html.read_bytes() == first.read_bytes()
     assert again.results.read_bytes() == first.with_name("slutevaluering.results.json").read_bytes()
+
+
+def test_comparison_section_only_with_a_comparison_group(rendered_reports) -> None:
+    html = _html(rendered_reports, "aalborg-jobparate", "statusrapport")
+    assert 'href="#sammenligning"' in html and 'id="sammenligning"' in html
+    section = html[html.index('id="sammenligning"') :]
+    assert "Sammenligningsgruppe (vægtet)" in section and "Hazard ratio" in section
+    alts = re.findall(r'alt="([^"]*)"', section)
+    assert any(a.startswith("Love plot") for a in alts)
+    herning = _html(rendered_reports, "herning-transport", "slutevaluering")
+    assert 'id="sammenligning"' not in herning and "Sammenligningsgruppe" not in herning

@@ -1,0 +1,386 @@
+"""Report section "Sammenligningsgruppe": participants against a reweighted comparison pool.
+
+Shown when the project config has a ``comparison`` entry and the data hold persons in
+the arm ``sammenligning``; otherwise :func:`comparison` returns an empty :class:`Html`.
+All numbers come from :func:`evalkit.compare_survival.adjusted_survival`; this module only
+formats them (Danish labels and numbers, small cells hidden).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+
+from evalkit.compare import alt_text_love_plot, love_plot
+from evalkit.compare_survival import AdjustedSurvivalResult, adjusted_survival
+from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent, fmt_pp
+from evalkit.report.analysis import SURVIVAL_WEEKS, Analysis
+from evalkit.report.sections import Html, _e, _h2, _table, figure_html
+
+__all__ = ["comparison"]
+
+ARM_TREATED = "indsats"
+ARM_COMPARISON = "sammenligning"
+_TREATMENT = "indsats"
+_ANCHOR = "sammenligning"
+_TITLE = "Sammenligningsgruppe"
+
+VARIABLE_NAMES = {
+    "age": "Alder (år)",
+    "sex": "Køn",
+    "origin": "Herkomst",
+    "education": "Uddannelse",
+    "benefit_weeks_prior": "Uger på ydelse året før",
+}
+LEVEL_NAMES = {
+    "K": "kvinde",
+    "M": "mand",
+    "videregaaende": "videregående",
+}
+CURVE_LABELS = {
+    "treated": "Deltagere",
+    "control": "Sammenligningsgruppe (ujusteret)",
+    "control_weighted": "Sammenligningsgruppe (vægtet)",
+}
+
+
+def _var(name: str) -> str:
+    return VARIABLE_NAMES.get(name, name)
+
+
+def _level(level: str) -> str:
+    return LEVEL_NAMES.get(level, level)
+
+
+def _p(p: float) -> str:
+    if not math.isfinite(p):
+        return "–"
+    return "< 0,001" if p < 0.001 else fmt_number(p, 3)
+
+
+def _smd(x: float) -> str:
+    """Signed SMD with two decimals and a true minus sign; no "−0,00"."""
+    if not math.isfinite(x):
+        return "–"
+    x = round(float(x), 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return fmt_number(x, 2).replace("-", "−")
+
+
+def _covariate_phrase(covariates: list[str]) -> str:
+    names = [_var(c).split(" (")[0].lower() for c in covariates]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def _small(count: float, n: int, threshold: int) -> bool:
+    x = round(count)
+    return (0 < x < threshold) or (0 < n - x < threshold)
+
+
+def _balance_html(res: AdjustedSurvivalResult, threshold: int) -> str:
+    bal = res.balance
+    n1, n0 = res.n_treated, res.n_control
+    rows = []
+    for r in bal.itertuples(index=False):
+        label = _var(r.covariate) + (f": {_level(r.level)}" if r.level else "")
+        if r.type == "continuous":
+            cells = [fmt_number(r.mean_treated, 1), fmt_number(r.mean_control, 1)]
+            cells += [_smd(r.smd_before), fmt_number(r.mean_control_weighted, 1)]
+            cells.append(_smd(r.smd_after))
+        elif _small(r.mean_treated * n1, n1, threshold) or _small(
+            r.mean_control * n0, n0, threshold
+        ):
+            cells = [f"<{threshold} pers."] + ["–"] * 4
+        else:
+            cells = [fmt_percent(r.mean_treated), fmt_percent(r.mean_control)]
+            cells += [_smd(r.smd_before), fmt_percent(r.mean_control_weighted)]
+            cells.append(_smd(r.smd_after))
+        rows.append([label, *cells])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "Baggrundsvariabel",
+            "Deltagere",
+            "Sammenligningsgruppe",
+            "Forskel før (SMD)",
+            "Sammenligningsgruppe, vægtet",
+            "Forskel efter (SMD)",
+        ],
+    )
+    return _table(
+        df,
+        "Deltagere og sammenligningsgruppe før og efter vægtning: gennemsnit (alder) eller "
+        "andel, og standardiseret middelværdiforskel (SMD)",
+        numeric=df.columns[1:],
+    )
+
+
+def _plot_curves(res: AdjustedSurvivalResult) -> dict[str, object]:
+    """Curves for the figure; the weighted curve shows persons (not weights) at risk."""
+    weighted = res.curves["control_weighted"]
+    plain = res.curves["control"]
+    if np.array_equal(weighted.table["time"].to_numpy(), plain.table["time"].to_numpy()):
+        table = weighted.table.assign(at_risk=plain.table["at_risk"].to_numpy())
+        weighted = dataclasses.replace(weighted, table=table)
+    return {
+        CURVE_LABELS["treated"]: res.curves["treated"],
+        CURVE_LABELS["control"]: plain,
+        CURVE_LABELS["control_weighted"]: weighted,
+    }
+
+
+def _survival_html(res: AdjustedSurvivalResult, threshold: int) -> str:
+    rows = []
+    for key, label in CURVE_LABELS.items():
+        sub = res.survival[res.survival["curve"] == key]
+        n = fmt_count(res.curves[key].n, threshold)
+        if key == "control_weighted":
+            n += f" (effektivt {fmt_number(res.ess_control)})"
+        row = {"Gruppe": label, "n": n}
+        for r in sub.itertuples(index=False):
+            ok = r.at_risk >= threshold
+            row[f"Uge {fmt_number(r.time)}"] = (
+                f"{fmt_percent(r.survival)} {fmt_ci(r.lower, r.upper)}" if ok else "–"
+            )
+        rows.append(row)
+    return _table(
+        pd.DataFrame(rows),
+        "Andel stadig på ydelse efter 13, 26 og 52 uger med 95 %-konfidensinterval",
+        numeric=("n",),
+    )
+
+
+def _difference_html(res: AdjustedSurvivalResult, threshold: int) -> str:
+    s = res.survival
+    rows = []
+    for r in res.difference.itertuples(index=False):
+        at = s.loc[s["time"] == r.time].set_index("curve")["at_risk"]
+        ok = min(at["treated"], at["control"]) >= threshold and math.isfinite(r.estimate)
+        rows.append(
+            {
+                "Uger efter start": fmt_number(r.time),
+                "Forskel (deltagere − vægtet sammenligningsgruppe)": fmt_pp(r.estimate)
+                if ok
+                else "–",
+                "95 %-konfidensinterval": fmt_ci(r.lower, r.upper, kind="pp") if ok else "–",
+                "p-værdi": _p(r.p_value) if ok else "–",
+            }
+        )
+    df = pd.DataFrame(rows)
+    return _table(
+        df,
+        "Forskel i andel stadig på ydelse mellem deltagere og den vægtede sammenligningsgruppe",
+        numeric=df.columns[1:],
+    )
+
+
+def _cox_html(res: AdjustedSurvivalResult, covariates: list[str]) -> str:
+    rows = []
+    for adjusted, label in (
+        (True, f"Justeret for {_covariate_phrase(covariates)}"),
+        (False, "Ujusteret"),
+    ):
+        hr = res.hazard_ratio(adjusted)
+        rows.append(
+            {
+                "Model": label,
+                "Hazard ratio": fmt_number(hr.estimate, 2),
+                "95 %-konfidensinterval": fmt_ci(hr.lower, hr.upper, kind="number", decimals=2),
+                "p-værdi": _p(hr.p_value),
+                "n": fmt_number(hr.n),
+                "Afgange": fmt_number(hr.details["n_events"]),
+            }
+        )
+    df = pd.DataFrame(rows)
+    return _table(
+        df,
+        "Cox-regression: afgangsrate til selvforsørgelse for deltagere i forhold til "
+        "sammenligningsgruppen",
+        numeric=df.columns[1:],
+    )
+
+
+def _balance_sentence(res: AdjustedSurvivalResult) -> str:
+    after = res.balance["smd_after"].abs()
+    before = res.balance["smd_before"].abs()
+    worst = int(before.to_numpy().argmax())
+    text = (
+        f"Før vægtning er den største forskel {fmt_number(before.iloc[worst], 2)} "
+        f"({_var(res.balance['covariate'].iloc[worst]).split(' (')[0].lower()}). "
+    )
+    over = int((after > 0.1).sum())
+    if over == 0:
+        text += (
+            "Efter vægtning er alle forskelle under 0,1, som er den sædvanlige grænse for "
+            "god balance."
+        )
+    else:
+        text += (
+            f"Efter vægtning ligger {over} forskel(le) stadig over 0,1, så grupperne er ikke "
+            "helt sammenlignelige, og resultaterne skal læses med forsigtighed."
+        )
+    return text
+
+
+def comparison(a: Analysis) -> Html:
+    """The section "Sammenligningsgruppe" (empty when the project has no comparison group).
+
+    Parameters
+    ----------
+    a : Analysis
+        From :func:`evalkit.report.prepare`; uses ``a.spells`` (both arms with their
+        baseline covariates), ``a.config.comparison["covariates"]``,
+        ``a.config.disclosure_threshold`` and ``a.reference_curve``.
+
+    Returns
+    -------
+    Html
+        Heading (id ``sammenligning``), explanation, balance table, love plot, survival
+        curves with the national curve, S(13), S(26), S(52) per curve, the difference from
+        the weighted comparison group and the Cox hazard ratios.
+    """
+    from evalkit.plots import alt_text_survival, plot_survival
+
+    config = a.config
+    spells = a.spells
+    if not config.comparison or not (spells["arm"] == ARM_COMPARISON).any():
+        return Html("")
+    head = _h2(_ANCHOR, _TITLE)
+    thr = config.disclosure_threshold
+    covariates = [str(c) for c in (config.comparison.get("covariates") or [])]
+    missing_cols = [c for c in covariates if c not in spells.columns]
+    if not covariates or missing_cols:
+        why = (
+            "projektets konfiguration angiver ingen baggrundsvariable"
+            if not covariates
+            else f"data mangler baggrundsvariablene {', '.join(missing_cols)}"
+        )
+        return Html(head + f"<p>Sammenligningen kan ikke laves: {_e(why)}.</p>")
+    data = spells[spells["arm"].isin([ARM_TREATED, ARM_COMPARISON])]
+    complete = data[covariates].notna().all(axis=1)
+    dropped = int((~complete).sum())
+    data = data[complete].assign(**{_TREATMENT: lambda d: (d["arm"] == ARM_TREATED).astype(int)})
+    n1 = int(data[_TREATMENT].sum())
+    n0 = len(data) - n1
+    if min(n1, n0) < thr:
+        return Html(
+            head + f"<p>For få personer til en sammenligning (færre end {thr} i en af "
+            "grupperne).</p>"
+        )
+    try:
+        res = adjusted_survival(data, _TREATMENT, covariates, times=SURVIVAL_WEEKS)
+    except ValueError as err:
+        return Html(
+            head + "<p>Sammenligningen kunne ikke beregnes med de valgte baggrundsvariable "
+            f"(teknisk årsag: <code>{_e(err)}</code>).</p>"
+        )
+
+    phrase = _covariate_phrase(covariates)
+    intro = (
+        f"<p>Sammenligningsgruppen er {fmt_count(n0, thr)} personer fra kommunens egne "
+        f"borgere i målgruppen, som ikke deltog i projektet; deltagerne er "
+        f"{fmt_count(n1, thr)}. De to grupper var ikke ens fra starten, så en direkte "
+        "sammenligning kan skyldes forskelle i, hvem der var med, og ikke projektet. Derfor "
+        f"vægtes sammenligningsgruppen, så den ligner deltagerne på {_e(phrase)}: "
+        "personer, der ligner deltagerne meget, tæller mere, og personer, der ligner dem "
+        "lidt, tæller mindre (propensity score-vægtning). Vægtningen kan kun tage højde for "
+        "forskelle, der er målt; forskelle i fx motivation eller helbred kan stadig spille "
+        "ind.</p>"
+    )
+    if dropped:
+        intro += (
+            f"<p>{fmt_count(dropped, thr)} personer er udeladt, fordi de mangler oplysning "
+            "om en af baggrundsvariablene.</p>"
+        )
+
+    balance_text = (
+        "<p>Tabellen viser, hvor forskellige grupperne er før og efter vægtning. Forskellen "
+        "måles som standardiseret middelværdiforskel (SMD): forskellen i gennemsnit eller "
+        f"andel divideret med spredningen. {_e(_balance_sentence(res))} Den effektive "
+        f"størrelse af den vægtede sammenligningsgruppe er {fmt_number(res.ess_control)} "
+        "personer.</p>"
+    )
+    named = res.balance.assign(
+        covariate=res.balance["covariate"].map(lambda c: _var(c).split(" (")[0]),
+        level=res.balance["level"].map(_level),
+    )
+    love = figure_html(
+        love_plot(named),
+        alt_text_love_plot(named),
+        "Standardiserede middelværdiforskelle før (åbne cirkler) og efter vægtning (fyldte "
+        "cirkler). Den stiplede linje ved 0,1 er grænsen for god balance.",
+    )
+
+    curves = _plot_curves(res)
+    fig = plot_survival(curves, reference=a.reference_curve, threshold=thr, title=None)
+    k = config.spells_k
+    curve_fig = figure_html(
+        fig,
+        alt_text_survival(curves, reference=a.reference_curve, threshold=thr),
+        "Andel stadig på ydelse efter uger siden start for deltagere og sammenligningsgruppe, "
+        f"uvægtet og vægtet (Kaplan-Meier, 95 %-konfidensbånd). Afgang = første uge i {k} "
+        "sammenhængende uger uden ydelse. Antal i risiko er personer."
+        + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
+    )
+    curve_text = (
+        "<p>Kurverne viser, hvor stor en andel der stadig er på ydelse et givet antal uger "
+        "efter start. Jo lavere kurven ligger, jo hurtigere kommer personerne i "
+        "selvforsørgelse. Den vægtede sammenligningsgruppe viser, hvordan det ville være gået "
+        "personer, der ligner deltagerne, uden projektet. Konfidensbåndet for den vægtede "
+        "kurve bruger en robust varians, fordi vægtene ikke er hele tal. Tal vises kun, når "
+        f"mindst {thr} personer stadig er i risiko.</p>"
+    )
+
+    d26 = res.difference.loc[res.difference["time"] == 26]
+    diff_text = (
+        "<p>Forskellen mellem deltagerne og den vægtede sammenligningsgruppe i andelen, der "
+        "stadig er på ydelse, er et mål for projektets betydning for deltagerne. Et negativt "
+        "tal betyder, at færre deltagere end forventet er på ydelse. Vi opgør forskellen ved "
+        "13, 26 og 52 uger i stedet for en samlet test, fordi den kan læses direkte i "
+        "procentpoint og svarer til projektets mål om beskæftigelse 26 uger efter start. "
+        "Konfidensintervallet tager højde for, at vægtene selv er beregnet ud fra data.</p>"
+    )
+    if len(d26) and math.isfinite(float(d26["estimate"].iloc[0])):
+        r = d26.iloc[0]
+        diff_text += (
+            f"<p>Efter 26 uger er forskellen {fmt_pp(r['estimate'])} "
+            f"{fmt_ci(r['lower'], r['upper'], kind='pp')}.</p>"
+        )
+
+    hr = res.hazard_ratio()
+    hr_u = res.hazard_ratio(adjusted=False)
+    if hr.lower > 1:
+        verdict = "deltagerne kommer hurtigere i selvforsørgelse end sammenlignelige personer"
+    elif hr.upper < 1:
+        verdict = "deltagerne kommer langsommere i selvforsørgelse end sammenlignelige personer"
+    else:
+        verdict = "der er ingen statistisk sikker forskel på deltagerne og sammenlignelige personer"
+    cox_text = (
+        "<p>Cox-regressionen sammenligner, hvor hurtigt de to grupper kommer i "
+        "selvforsørgelse, uge for uge. En hazard ratio over 1 betyder, at deltagerne kommer "
+        f"hurtigere i selvforsørgelse end sammenligningsgruppen. Justeret for {_e(phrase)} er "
+        f"hazard ratio {fmt_number(hr.estimate, 2)} "
+        f"{fmt_ci(hr.lower, hr.upper, kind='number', decimals=2)}: {verdict} uden for "
+        "projektet. "
+        f"Uden justering er den {fmt_number(hr_u.estimate, 2)}; forskellen mellem de to tal "
+        "viser, hvor meget forskellene i baggrund betyder for en direkte sammenligning.</p>"
+    )
+    return Html(
+        head
+        + intro
+        + "<h3>Balance mellem grupperne</h3>"
+        + balance_text
+        + _balance_html(res, thr)
+        + love
+        + "<h3>Tid på ydelse</h3>"
+        + curve_text
+        + curve_fig
+        + _survival_html(res, thr)
+        + diff_text
+        + _difference_html(res, thr)
+        + "<h3>Afgangsrate (Cox-regression)</h3>"
+        + cox_text
+        + _cox_html(res, covariates)
+    )

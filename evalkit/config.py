@@ -26,7 +26,15 @@ __all__ = [
 ]
 
 REPORT_KINDS = ("slutevaluering", "statusrapport")
-TABLES = ("participants", "status", "activities", "benchmarks", "survey", "indicators")
+TABLES = (
+    "participants",
+    "status",
+    "activities",
+    "benchmarks",
+    "survey",
+    "indicators",
+    "joblog",
+)
 _TOP_KEYS = {
     "slug": True,
     "seed": False,
@@ -45,7 +53,8 @@ _TOP_KEYS = {
     "comparison": False,
 }
 _PERIOD_KEYS = ("baseline_start", "baseline_end", "start", "end", "status_as_of")
-_SOURCE_KEYS = ("file", "format", "sheet", "layout", "columns", "codes", "encoding")
+_SOURCE_KEYS = ("file", "format", "sheet", "layout", "columns", "codes", "encoding", "unit")
+_UNITS = ("fraction", "percent")
 _FORMATS = ("csv", "excel", "parquet")
 
 
@@ -81,6 +90,7 @@ class DataSource:
     columns: dict[str, str] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)
     encoding: str | None = None
+    unit: str = "fraction"
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,11 @@ def _source(path: Path, table: str, raw: Any, base: Path) -> DataSource:
     layout = raw.get("layout", "long")
     if layout not in ("long", "wide"):
         raise ConfigError(path, f"{where}.layout", f"expected 'long' or 'wide', got {layout!r}")
+    unit = raw.get("unit", "fraction")
+    if unit not in _UNITS:
+        raise ConfigError(path, f"{where}.unit", f"expected one of {_UNITS}, got {unit!r}")
+    if unit != "fraction" and table != "benchmarks":
+        raise ConfigError(path, f"{where}.unit", "only the benchmarks table has a unit")
     for key in ("columns", "codes"):
         value = raw.get(key, {}) or {}
         if not isinstance(value, dict):
@@ -204,6 +219,7 @@ def _source(path: Path, table: str, raw: Any, base: Path) -> DataSource:
         columns={str(k): str(v) for k, v in (raw.get("columns") or {}).items()},
         codes={str(k): str(v) for k, v in (raw.get("codes") or {}).items()},
         encoding=raw.get("encoding"),
+        unit=unit,
     )
 
 

@@ -80,6 +80,7 @@ _WEEK_TEXT = "an ISO week (2020-W05, 202005 or a date); week 53 only in years th
 _TRUE = {"1", "ja", "j", "sand", "true", "yes", "x"}
 _FALSE = {"0", "nej", "n", "falsk", "false", "no"}
 _LIMIT = 1000  # problems reported per column and kind; the rest are summarised
+_PCT_UNITS = {"pct", "pct.", "procent", "percent", "%"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class ProjectData:
         None when the config has no such source.
     files : dict of str to str
         Table name -> SHA-256 (hex) of its input file, for the report's provenance.
+    joblog : DataFrame or None
+        Jobs applied for per person and date (Joblog extract); None without a source.
     """
 
     participants: pd.DataFrame
@@ -103,6 +106,7 @@ class ProjectData:
     survey: pd.DataFrame | None = None
     indicators: pd.DataFrame | None = None
     files: dict[str, str] = field(default_factory=dict)
+    joblog: pd.DataFrame | None = None
 
 
 @dataclass
@@ -693,6 +697,8 @@ def _load(source: DataSource) -> _Loaded:
         frame = _canonical(source, loaded, raw)
     if frame is None:
         return loaded
+    if source.table == "benchmarks":
+        frame = _benchmark_units(source, loaded, frame, raw)
     if source.table == "status":
         order = None
         if loaded.wide_cols is None:
@@ -712,6 +718,74 @@ def _load(source: DataSource) -> _Loaded:
         loaded.problems.append(p)
     loaded.problems.extend(_empty_required(loaded, frame))
     return loaded
+
+
+def _benchmark_units(
+    source: DataSource, loaded: _Loaded, frame: pd.DataFrame, raw: pd.DataFrame
+) -> pd.DataFrame:
+    """Percentages (Jobindsats) -> fractions; check the range of percentages and shares.
+
+    A row is a percentage when its unit cell (raw column mapped to ``unit``, or named
+    ``unit`` / ``enhed``) says so (``pct``, ``Pct.``, ``procent``, ``%``) or, with an empty
+    unit cell, when the config says ``unit: percent``. Its value must lie in 0-100 and is
+    divided by 100. Other units: ``andel`` (a fraction) and ``antal`` (a count). Without
+    a unit, a measure named ``andel_*`` must be a fraction in 0-1 (a percentage there is
+    reported). The unit column itself is not kept: after loading every share is a fraction.
+    """
+    names = [r for r, c in source.columns.items() if c == "unit" and r in raw.columns]
+    names += [c for c in ("unit", "enhed") if c in raw.columns]
+    col_v = loaded.names.get("value", "value")
+    n = len(frame)
+    if names:
+        unit = _text(raw[names[0]].reset_index(drop=True)).str.lower()
+        unit = unit.mask(unit.isin(_PCT_UNITS), "pct")
+        unknown = (unit.notna() & ~unit.isin(["pct", "andel", "antal"])).to_numpy(
+            dtype=bool, na_value=False
+        )
+        for r in np.flatnonzero(unknown)[:_LIMIT]:
+            loaded.problems.append(
+                Problem(
+                    loaded.file,
+                    int(loaded.lines[r]),
+                    names[0],
+                    "a unit: pct (or procent, %), andel or antal",
+                    mask_value(raw[names[0]].iloc[r]),
+                )
+            )
+        no_unit = unit.isna().to_numpy()
+        pct = (unit == "pct").to_numpy(dtype=bool, na_value=False)
+        fraction = (unit == "andel").to_numpy(dtype=bool, na_value=False)
+    else:
+        no_unit, pct, fraction = np.ones(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    if source.unit == "percent":
+        pct |= no_unit
+    value = frame["value"].to_numpy(dtype=float)
+    named_share = frame["measure"].astype("string").str.startswith("andel")
+    share = named_share.to_numpy(dtype=bool, na_value=False) & ~pct & (no_unit | fraction)
+    with np.errstate(invalid="ignore"):
+        bad_pct = pct & ((value < 0) | (value > 100))
+        bad_share = share & ((value < 0) | (value > 1))
+    for rows, expected in (
+        (np.flatnonzero(bad_pct), "a percentage from 0 to 100"),
+        (
+            np.flatnonzero(bad_share),
+            "a share as a fraction from 0 to 1 (for percentages set data.benchmarks.unit: "
+            "percent in the config, or give a unit column saying pct)",
+        ),
+    ):
+        for r in rows[:_LIMIT]:
+            loaded.problems.append(
+                Problem(loaded.file, int(loaded.lines[r]), col_v, expected, mask_value(value[r]))
+            )
+        if rows.size > _LIMIT:
+            loaded.problems.append(
+                Problem(loaded.file, None, col_v, expected, f"{rows.size - _LIMIT} more such cells")
+            )
+    if not pct.any():
+        return frame
+    out = frame.copy()
+    out["value"] = np.where(pct, value / 100.0, value)
+    return out
 
 
 def _empty_required(loaded: _Loaded, frame: pd.DataFrame) -> list[Problem]:
@@ -778,7 +852,7 @@ def _load_all(config: ProjectConfig) -> tuple[dict[str, _Loaded], list[Problem]]
     part, status = loaded.get("participants"), loaded.get("status")
     if part is not None and part.frame is not None:
         known = part.frame["person_id"]
-        for table in ("status", "activities"):
+        for table in ("status", "activities", "joblog"):
             item = loaded.get(table)
             if item is None or item.frame is None:
                 continue
@@ -857,4 +931,5 @@ def load_project(config: ProjectConfig) -> ProjectData:
         survey=frames.get("survey"),
         indicators=frames.get("indicators"),
         files={t: item.sha256 or "" for t, item in loaded.items()},
+        joblog=frames.get("joblog"),
     )

@@ -194,6 +194,11 @@ TABLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         _c("question", "str"),
         _c("answer", "int", bounds=(1, 5), unit="on the 1-5 scale"),
     ),
+    "joblog": (
+        _c("person_id", "id"),
+        _c("date", "date"),
+        _c("applications", "int", bounds=(0, 1000), unit="jobs applied for"),
+    ),
 }
 
 _DTYPES = {

@@ -85,7 +85,11 @@ def _table(
     numeric: Iterable[str] = (),
     classes: dict[str, dict[str, str]] | None = None,
 ) -> str:
-    """An accessible HTML table; ``classes`` maps column -> value -> CSS class."""
+    """An accessible HTML table; ``classes`` maps column -> value -> CSS class.
+
+    The table sits in a focusable, named region so a table wider than the screen scrolls
+    in its own box and can be scrolled from the keyboard.
+    """
     numeric = set(numeric)
     classes = classes or {}
     num_th = ' class="num"'
@@ -105,8 +109,9 @@ def _table(
             cells.append(f"<{tag}{scope}{cls}>{_e(val)}</{tag}>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
+        f'<div class="table-scroll" role="region" tabindex="0" aria-label="{_e(caption)}">'
         f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 

@@ -121,7 +121,9 @@ def test_config_errors_name_file_key_and_expectation(
 def test_yaml_syntax_error_gives_line(tmp_path: Path) -> None:
     path = tmp_path / "projekt.yaml"
     path.write_text("slug: a\ntitle: [unclosed\nkommune: x\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape("projekt.yaml: key '<yaml>': not valid YAML at line")):
+    with pytest.raises(
+        ConfigError, match=re.escape("projekt.yaml: key '<yaml>': not valid YAML at line")
+    ):
         load_config(path)
 
 

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit import baseline, measures
+from evalkit import baseline, joblog, measures
 from evalkit.config import ProjectConfig
 from evalkit.counts import count_ratio, poisson_count
+from evalkit.disclosure import suppress_share
 from evalkit.results import Estimate
 
 __all__ = [
@@ -84,6 +85,7 @@ class EvaluationContext:
     survey: pd.DataFrame | None = None
     as_of: dt.date | None = None
     alpha: float = 0.05
+    joblog: pd.DataFrame | None = None
 
     @property
     def period_end(self) -> dt.date:
@@ -164,8 +166,8 @@ def _result(
 
 
 def _small(x: int, n: int, threshold: int) -> bool:
-    """A share is suppressed when its numerator or complement is a small non-zero count."""
-    return (0 < x < threshold) or (0 < n - x < threshold)
+    """True when the share x/n would reveal a small group (see evalkit.disclosure)."""
+    return suppress_share(int(x), int(n), threshold).suppressed
 
 
 def _share_result(
@@ -202,6 +204,10 @@ def _outcome(ctx: EvaluationContext, crit: dict[str, Any], people: pd.DataFrame)
         return pd.Series(val, index=people.index)
     if measure == "employed_26":
         return pd.Series(spells["employed_26"].to_numpy(float), index=people.index)
+    if measure in ("joblog_use", "joblog_use_before"):
+        windows = _joblog_windows(ctx, crit, people)
+        col = "used_before" if measure.endswith("_before") else "used_during"
+        return windows[col]
     if measure.startswith("activity:"):
         parts = measure.split(":")
         acts = _need(ctx.activities, "activities")
@@ -210,6 +216,42 @@ def _outcome(ctx: EvaluationContext, crit: dict[str, Any], people: pd.DataFrame)
             people, acts, parts[1].split(","), ctx.config.period.start, ctx.period_end, detail
         )
     raise _Undecidable(f"ukendt mål '{measure}'")
+
+
+def _joblog_windows(
+    ctx: EvaluationContext, crit: dict[str, Any], people: pd.DataFrame
+) -> pd.DataFrame:
+    log = _need(ctx.joblog, "joblog")
+    return joblog.joblog_windows(
+        people,
+        log,
+        weeks=int(crit.get("weeks", 13)),
+        cutoff=ctx.period_end,
+        min_weeks=int(crit.get("min_weeks", 4)),
+    )
+
+
+def _eval_joblog_change(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    """Jobs applied for per week, during vs before, among persons using the Joblog in both."""
+    people = _participants(ctx, crit)
+    w = _joblog_windows(ctx, crit, people)
+    both = w[(w["used_before"] == 1) & (w["used_during"] == 1)]
+    if len(both) < max(ctx.threshold, 2):
+        raise _Undecidable(
+            f"for få personer (n < {max(ctx.threshold, 2)}) med joblog både før og under"
+        )
+    est = joblog.paired_ratio_of_means(
+        both["rate_during"].to_numpy(), both["rate_before"].to_numpy(), alpha=ctx.alpha
+    )
+    return _result(
+        crit,
+        est,
+        "change",
+        ctx,
+        mean_before=est.details["mean0"],
+        mean_during=est.details["mean1"],
+        weeks=int(crit.get("weeks", 13)),
+    )
 
 
 def _eval_share(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
@@ -412,6 +454,7 @@ KINDS: dict[str, Callable[[EvaluationContext, dict[str, Any]], CriterionResult]]
     "rank": _eval_rank,
     "survey_share": _eval_survey,
     "survival_vs_reference": _eval_survival_vs_reference,
+    "joblog_change": _eval_joblog_change,
 }
 _REQUIRED = {
     "share": ("measure",),
@@ -423,11 +466,12 @@ _REQUIRED = {
     "rank": ("measure",),
     "survey_share": ("question",),
     "survival_vs_reference": (),
+    "joblog_change": (),
 }
 _ALLOWED = {
     "id", "label", "kind", "target", "target_pp", "direction", "measure", "group",
     "subgroup", "activity", "baseline", "types", "include_hours", "min_months", "question",
-    "min_answer", "area", "source", "note", "among",
+    "min_answer", "area", "source", "note", "among", "weeks", "min_weeks",
 }  # fmt: skip
 
 

@@ -30,10 +30,12 @@ from evalkit.survival import CoxResult, KaplanMeierResult, cox, kaplan_meier
 from evalkit.survival._core import _counts, _numeric_1d
 from evalkit.survival._core import _prepare as _prepare_spells
 
-__all__ = ["CURVES", "SE_METHODS", "AdjustedSurvivalResult", "adjusted_survival"]
+__all__ = ["CURVES", "HR_MODELS", "SE_METHODS", "AdjustedSurvivalResult", "adjusted_survival"]
 
 CURVES = ("treated", "control", "control_weighted")
 SE_METHODS = ("m-estimation", "fixed-weights")
+HR_MODELS = ("adjusted", "weighted", "unadjusted")
+_WEIGHT_COLUMN = "__att_weight__"
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +58,10 @@ class AdjustedSurvivalResult:
         ``se_m_estimation``, ``se_fixed_weights``. NaN where nobody is at risk in a group.
     cox, cox_unadjusted : CoxResult
         Cox models of the treatment with and without the covariates.
+    cox_weighted : CoxResult
+        Cox model of the treatment alone with the ATT weights and the robust variance
+        (R ``coxph(Surv(t, d) ~ treatment, weights = w)``): the marginal hazard ratio of
+        the participants against the weighted comparison group.
     balance : DataFrame
         :func:`evalkit.compare.balance_table` with the ATT weights.
     propensity, weights : Series
@@ -75,6 +81,7 @@ class AdjustedSurvivalResult:
     difference: pd.DataFrame = field(repr=False)
     cox: CoxResult = field(repr=False)
     cox_unadjusted: CoxResult = field(repr=False)
+    cox_weighted: CoxResult = field(repr=False)
     balance: pd.DataFrame = field(repr=False)
     propensity: pd.Series = field(repr=False)
     weights: pd.Series = field(repr=False)
@@ -86,20 +93,31 @@ class AdjustedSurvivalResult:
     alpha: float
     se_method: str
 
-    def hazard_ratio(self, adjusted: bool = True) -> Estimate:
-        """The Cox hazard ratio of the treatment (adjusted for the covariates or not)."""
-        fit = self.cox if adjusted else self.cox_unadjusted
+    def hazard_ratio(self, model: str = "adjusted") -> Estimate:
+        """The Cox hazard ratio of the treatment.
+
+        ``model``: ``"adjusted"`` (covariates in the model), ``"weighted"`` (ATT weights,
+        robust variance) or ``"unadjusted"``. ``details`` holds ``coef``, ``n_events``,
+        ``ties`` and ``variance``.
+        """
+        check_option("model", model, HR_MODELS)
+        fit = {"adjusted": self.cox, "weighted": self.cox_weighted}.get(model, self.cox_unadjusted)
         row = fit.summary.loc[self.treatment]
         return Estimate(
             estimate=float(row["hazard_ratio"]),
             lower=float(row["lower"]),
             upper=float(row["upper"]),
             n=fit.n,
-            method="cox-adjusted" if adjusted else "cox-unadjusted",
+            method=f"cox-{model}",
             alpha=fit.alpha,
             se=float(row["se"]),
             p_value=float(row["p_value"]),
-            details={"coef": float(row["coef"]), "n_events": fit.n_events, "ties": fit.ties},
+            details={
+                "coef": float(row["coef"]),
+                "n_events": fit.n_events,
+                "ties": fit.ties,
+                "variance": fit.variance,
+            },
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -193,8 +211,9 @@ def adjusted_survival(
        score, ``(dS_w/dbeta)' (X'VX)^-1 x_j (T_j - e_j)``. ``"fixed-weights"`` treats the
        weights as known: Greenwood variance of the treated curve plus the robust variance
        of the weighted curve (what two R ``survfit`` calls give);
-    6. Cox models of the treatment with and without the covariates
-       (:func:`evalkit.survival.cox`, Efron ties).
+    6. Cox models of the treatment with and without the covariates, and of the treatment
+       alone with the ATT weights and robust variance (:func:`evalkit.survival.cox`,
+       Efron ties).
 
     Parameters
     ----------
@@ -334,6 +353,15 @@ def adjusted_survival(
         difference=difference,
         cox=cox(data, duration, event, [treat_name, *covs], alpha=alpha),
         cox_unadjusted=cox(data, duration, event, [treat_name], alpha=alpha),
+        cox_weighted=cox(
+            data[[duration, event, treat_name]].assign(**{_WEIGHT_COLUMN: w}),
+            duration,
+            event,
+            [treat_name],
+            weights=_WEIGHT_COLUMN,
+            robust=True,
+            alpha=alpha,
+        ),
         balance=balance,
         propensity=pd.Series(ps, index=data.index, name="propensity_score"),
         weights=pd.Series(w, index=data.index, name="att_weight"),

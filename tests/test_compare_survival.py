@@ -59,11 +59,25 @@ def test_cox_matches_coxph(res, ref, which):
     assert list(fit.summary.index) == r["names"]
     assert_close(fit.summary["coef"], r["coef"], rtol=1e-5, name="coef")
     assert_close(fit.summary["se"], r["se"], rtol=1e-5, name="se")
-    hr = res.hazard_ratio(adjusted=which == "cox")
+    hr = res.hazard_ratio("adjusted" if which == "cox" else "unadjusted")
     assert hr.estimate == pytest.approx(np.exp(r["coef"][0]), rel=1e-5)
     assert hr.lower == pytest.approx(r["lower"][0], rel=1e-5)
     assert hr.upper == pytest.approx(r["upper"][0], rel=1e-5)
     assert hr.n == 400 and hr.details["n_events"] == r["n_events"]
+
+
+@pytest.mark.parametrize("ties", ["efron"])
+def test_weighted_cox_matches_coxph_with_att_weights(res, ties):
+    r = read_json("cox_weights.json")[f"ipw_marginal|{ties}"]
+    fit = res.cox_weighted
+    assert fit.variance == "robust" and fit.ties == ties
+    assert_close(fit.summary["coef"], r["coef"], rtol=1e-7, name="coef")
+    assert_close(fit.summary["se"], r["se"], rtol=1e-7, name="robust se")
+    hr = res.hazard_ratio("weighted")
+    assert hr.upper == pytest.approx(r["upper"][0], rel=1e-7)
+    assert hr.method == "cox-weighted" and hr.details["variance"] == "robust"
+    with pytest.raises(ValueError, match=r"model must be one of"):
+        res.hazard_ratio("crude")
 
 
 def test_fixed_weights_se_combines_the_two_survfit_standard_errors(res, ref):

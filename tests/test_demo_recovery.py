@@ -47,7 +47,7 @@ def test_aalborg_adjusted_hazard_ratio_covers_planted(aalborg_comparison):
 def test_aalborg_unadjusted_hazard_ratio_is_biased(aalborg_comparison):
     """The pool is older and more often has only grundskole (both lower the exit rate),
     so the crude comparison flatters the project: its interval lies above the truth."""
-    crude = aalborg_comparison.hazard_ratio(adjusted=False)
+    crude = aalborg_comparison.hazard_ratio("unadjusted")
     adjusted = aalborg_comparison.hazard_ratio()
     assert crude.lower > PLANTED["aalborg-jobparate"]["hazard_ratio_indsats"], crude
     assert crude.estimate > adjusted.estimate

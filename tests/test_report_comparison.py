@@ -76,6 +76,7 @@ def test_section_content(base):
     for caption in ("før og efter vægtning", "efter 13, 26 og 52 uger", "Forskel i andel"):
         assert caption in text
     assert "Cox-regression" in text and "Justeret for alder, køn, herkomst og uddannelse" in text
+    assert "Vægtet sammenligningsgruppe</th>" in text
     assert "Sammenligningsgruppe (vægtet)" in text and "effektivt" in text
     assert "Køn: kvinde" in text and "Uddannelse: videregående" in text
     assert "−0,00" not in text and "-0," not in text  # true minus signs, no negative zero

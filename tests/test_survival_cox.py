@@ -71,7 +71,7 @@ def test_categorical_dtype_uses_category_order_and_r_names():
         ({"covariates": []}, r"non-empty list"),
         ({"duration": "zzz"}, r"duration must be a column"),
         ({"strata": "zzz"}, r"strata must be a column"),
-        ({"weights": "w"}, r"weights are not supported"),
+        ({"weights": "w"}, r"weights must be a column of data, but 'w' is not"),
         ({"covariates": ["xna"]}, r"'xna' has missing values \(first at row 1\)"),
         ({"covariates": ["one"]}, r"single level"),
         ({"event": "bad"}, r"events must hold only 0 and 1"),

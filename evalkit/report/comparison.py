@@ -178,11 +178,12 @@ def _difference_html(res: AdjustedSurvivalResult, threshold: int) -> str:
 
 def _cox_html(res: AdjustedSurvivalResult, covariates: list[str]) -> str:
     rows = []
-    for adjusted, label in (
-        (True, f"Justeret for {_covariate_phrase(covariates)}"),
-        (False, "Ujusteret"),
+    for model, label in (
+        ("adjusted", f"Justeret for {_covariate_phrase(covariates)}"),
+        ("weighted", "Vægtet sammenligningsgruppe"),
+        ("unadjusted", "Ujusteret"),
     ):
-        hr = res.hazard_ratio(adjusted)
+        hr = res.hazard_ratio(model)
         rows.append(
             {
                 "Model": label,
@@ -350,7 +351,8 @@ def comparison(a: Analysis) -> Html:
         )
 
     hr = res.hazard_ratio()
-    hr_u = res.hazard_ratio(adjusted=False)
+    hr_u = res.hazard_ratio("unadjusted")
+    hr_w = res.hazard_ratio("weighted")
     if hr.lower > 1:
         verdict = "deltagerne kommer hurtigere i selvforsørgelse end sammenlignelige personer"
     elif hr.upper < 1:
@@ -365,7 +367,12 @@ def comparison(a: Analysis) -> Html:
         f"{fmt_ci(hr.lower, hr.upper, kind='number', decimals=2)}: {verdict} uden for "
         "projektet. "
         f"Uden justering er den {fmt_number(hr_u.estimate, 2)}; forskellen mellem de to tal "
-        "viser, hvor meget forskellene i baggrund betyder for en direkte sammenligning.</p>"
+        "viser, hvor meget forskellene i baggrund betyder for en direkte sammenligning. "
+        "Sammenlignet med den vægtede sammenligningsgruppe er hazard ratio "
+        f"{fmt_number(hr_w.estimate, 2)} "
+        f"{fmt_ci(hr_w.lower, hr_w.upper, kind='number', decimals=2)}; den gælder for "
+        "deltagerne som helhed, mens den justerede sammenligner personer med samme "
+        "baggrund, så de to tal kan afvige lidt fra hinanden.</p>"
     )
     return Html(
         head

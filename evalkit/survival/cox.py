@@ -1,7 +1,10 @@
-"""Cox proportional hazards regression on statsmodels ``PHReg``, laid out like R ``coxph``.
+"""Cox proportional hazards regression laid out like R ``coxph``.
 
-Categorical covariates (object, category, string columns) are one-hot encoded with the
-first level as reference and columns named as R names them (``sexM``).
+Unweighted models are fitted with statsmodels ``PHReg``; models with case weights or a
+robust variance with our own weighted partial likelihood (:mod:`.cox_weighted`), because
+``PHReg`` has no case weights. Categorical covariates (object, category, string columns)
+are one-hot encoded with the first level as reference and columns named as R names them
+(``sexM``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from statsmodels.duration.hazard_regression import PHReg
 
 from evalkit._checks import check_alpha, check_option
 from evalkit.survival._core import _prepare
+from evalkit.survival.cox_weighted import _fit as _fit_weighted
 
 __all__ = ["TIES", "CoxResult", "cox"]
 
@@ -36,6 +40,13 @@ class CoxResult:
         Observations and events used.
     ties : str
         ``"efron"`` or ``"breslow"``.
+    alpha : float
+    strata : str or None
+    variance : str
+        ``"model"`` (inverse information) or ``"robust"`` (R's dfbeta sandwich); ``se``,
+        the limits and the p-values use it.
+    weights : str or None
+        The weight column, if any.
     """
 
     summary: pd.DataFrame = field(repr=False)
@@ -45,6 +56,8 @@ class CoxResult:
     ties: str
     alpha: float = 0.05
     strata: str | None = None
+    variance: str = "model"
+    weights: str | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The summary table (a copy)."""
@@ -52,8 +65,8 @@ class CoxResult:
 
     def _repr_html_(self) -> str:
         return (
-            f"<p>Cox regression ({self.ties} ties), n = {self.n}, events = {self.n_events}</p>"
-            + self.summary.to_html()
+            f"<p>Cox regression ({self.ties} ties, {self.variance} variance), n = {self.n}, "
+            f"events = {self.n_events}</p>" + self.summary.to_html()
         )
 
 
@@ -89,6 +102,7 @@ def cox(
     strata: str | None = None,
     weights: str | None = None,
     alpha: float = 0.05,
+    robust: bool | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model.
 
@@ -105,9 +119,15 @@ def cox(
     strata : str, optional
         Column whose levels get separate baseline hazards (R ``strata()``).
     weights : str, optional
-        Not supported (statsmodels ``PHReg`` has no case weights); must be None.
+        Column of positive case weights (e.g. inverse probability weights), as R
+        ``coxph(..., weights = w)``: the weighted partial likelihood is maximised with
+        our own Newton-Raphson (:mod:`.cox_weighted`). Drop rows with weight 0 first.
     alpha : float
         1 - level of the hazard-ratio interval.
+    robust : bool, optional
+        Use the robust (dfbeta sandwich) variance. ``None`` follows R: robust when some
+        weight is not a whole number, else the model-based variance (whole-number
+        weights then act as frequencies).
 
     Returns
     -------
@@ -116,13 +136,17 @@ def cox(
     Raises
     ------
     ValueError
-        For unknown columns or options, missing covariate values, invalid spells, or
-        weights.
+        For unknown columns or options, missing covariate values, invalid spells,
+        weights that are missing, not finite or not positive, or a weighted fit that does
+        not converge.
+    TypeError
+        If ``robust`` is not True, False or None.
 
     References
     ----------
-    R ``survival::coxph(Surv(t, d) ~ x + strata(s), ties = ...)``; statsmodels
-    ``PHReg``; Efron (1977), JASA 72, 557-565.
+    R ``survival::coxph(Surv(t, d) ~ x + strata(s), ties = ..., weights = w, robust =
+    ...)``; statsmodels ``PHReg``; Efron (1977), JASA 72, 557-565; Therneau & Grambsch
+    (2000), Modeling Survival Data, sections 7.2-7.3.
 
     Examples
     --------
@@ -135,14 +159,16 @@ def cox(
     alpha = check_alpha(alpha)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a DataFrame, but was {type(data).__name__}")
-    if weights is not None:
-        raise ValueError(
-            f"weights are not supported (statsmodels PHReg has no case weights), "
-            f"but weights was {weights!r}"
-        )
+    if robust is not None and not isinstance(robust, (bool, np.bool_)):
+        raise TypeError(f"robust must be True, False or None, but was {robust!r}")
     if isinstance(covariates, str) or not covariates:
         raise ValueError(f"covariates must be a non-empty list of columns, but was {covariates!r}")
-    for name, col in (("duration", duration), ("event", event), ("strata", strata)):
+    for name, col in (
+        ("duration", duration),
+        ("event", event),
+        ("strata", strata),
+        ("weights", weights),
+    ):
         if col is not None and col not in data.columns:
             raise ValueError(f"{name} must be a column of data, but {col!r} is not")
     t, d, _ = _prepare(data[duration].to_numpy(), data[event].to_numpy())
@@ -152,10 +178,27 @@ def cox(
         if data[strata].isna().any():
             raise ValueError(f"strata column {strata!r} has missing values")
         st = pd.factorize(data[strata], sort=True)[0]
-    model = PHReg(t, x.to_numpy(), status=d.astype(float), strata=st, ties=ties)
-    fit = model.fit(disp=False, tol=1e-12)
-    coef = np.asarray(fit.params)
-    se = np.asarray(fit.bse)
+    w = None if weights is None else _case_weights(data[weights], weights)
+    if robust is None:
+        robust = w is not None and bool(np.any(w != np.floor(w)))
+    if w is None and not robust:
+        model = PHReg(t, x.to_numpy(), status=d.astype(float), strata=st, ties=ties)
+        fit = model.fit(disp=False, tol=1e-12)
+        coef = np.asarray(fit.params)
+        se = np.asarray(fit.bse)
+        loglik = float(fit.llf)
+    else:
+        wf = _fit_weighted(
+            t.astype(float),
+            d.astype(bool),
+            x.to_numpy(dtype=float),
+            np.ones(t.size) if w is None else w,
+            st,
+            ties,
+        )
+        coef = wf.coef
+        se = np.sqrt(np.diag(wf.var_robust if robust else wf.var_model))
+        loglik = wf.loglik
     z = float(norm.isf(alpha / 2))
     summary = pd.DataFrame(
         {
@@ -170,10 +213,27 @@ def cox(
     )
     return CoxResult(
         summary=summary,
-        loglik=float(fit.llf),
+        loglik=loglik,
         n=int(t.size),
         n_events=int(d.sum()),
         ties=ties,
         alpha=alpha,
         strata=strata,
+        variance="robust" if robust else "model",
+        weights=weights,
     )
+
+
+def _case_weights(col: pd.Series, name: str) -> np.ndarray:
+    """Positive finite case weights (R ``coxph`` rejects weights <= 0)."""
+    if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        raise ValueError(f"weights column {name!r} must be numeric, but has dtype {col.dtype}")
+    w = col.to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (w <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"weights must be finite and positive (as R coxph; drop rows with weight 0), "
+            f"but row {i} of {name!r} is {float(w[i])!r}"
+        )
+    return w

@@ -3,6 +3,7 @@
     evalkit demo-data [--out data_raw/demo] [--seed 2024]
     evalkit validate CONFIG [CONFIG ...]
     evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
+        [--internal]
     evalkit run --all [--projects projects] [--jobs N]
     evalkit pseudonymise INPUT OUTPUT --columns cpr [--key-file F]
     evalkit index [--out reports]
@@ -48,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", default=None, help="status date yyyy-mm-dd (status reports)")
     r.add_argument("--date", default=None, help="generation date printed in reports")
     r.add_argument("--jobs", type=int, default=1, help="reports rendered in parallel")
+    r.add_argument(
+        "--internal",
+        action="store_true",
+        help="internal variant with per-citizen detail (<kind>-intern.html; not for publication)",
+    )
 
     ps = sub.add_parser("pseudonymise", help="replace CPR numbers by keyed pseudonyms")
     ps.add_argument("rest", nargs=argparse.REMAINDER)
@@ -77,10 +83,12 @@ def _problems(config_path: str) -> list[str]:
     from evalkit.config import ConfigError, load_config
     from evalkit.criteria import check_criteria
     from evalkit.io import validate_project
+    from evalkit.report.seeds import check_sections
 
     try:
         config = load_config(config_path)
         check_criteria(config)
+        check_sections(config)
     except ConfigError as exc:
         return [str(exc)]
     return [str(p) for p in validate_project(config)]
@@ -100,11 +108,13 @@ def _validate(args: argparse.Namespace) -> int:
     return 2 if bad else 0
 
 
-def _render_job(job: tuple[str, str, str, str | None, str | None]) -> tuple[str, str, float]:
+def _render_job(
+    job: tuple[str, str, str, str | None, str | None, bool],
+) -> tuple[str, str, float]:
     from evalkit.report.render import render_report
 
-    config, kind, out, as_of, date = job
-    res = render_report(config, kind, out_dir=out, as_of=as_of, generated=date)
+    config, kind, out, as_of, date, internal = job
+    res = render_report(config, kind, out_dir=out, as_of=as_of, generated=date, internal=internal)
     return str(res.html), str(res.results), res.seconds
 
 
@@ -120,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     if not configs:
         print("evalkit run: give one or more configs, or --all", file=sys.stderr)
         return 2
-    jobs: list[tuple[str, str, str, str | None, str | None]] = []
+    jobs: list[tuple[str, str, str, str | None, str | None, bool]] = []
     invalid = 0
     for path in configs:
         problems = _problems(path)
@@ -131,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"  {line}", file=sys.stderr)
             continue
         kinds = load_config(path).reports if args.kind == "all" else (args.kind,)
-        jobs += [(path, kind, args.out, args.as_of, args.date) for kind in kinds]
+        jobs += [(path, kind, args.out, args.as_of, args.date, args.internal) for kind in kinds]
 
     done: list[str] = []
     failed: list[str] = []

@@ -73,7 +73,9 @@ BENCH_COLUMNS = {
     "maaling": "measure",
     "gruppe": "group",
     "vaerdi": "value",
+    "enhed": "unit",
 }
+JOBLOG_COLUMNS = {"person_id": "person_id", "dato": "date", "antal_soegte": "applications"}
 SURVEY_COLUMNS = {
     "respondent": "respondent",
     "gruppe": "group",
@@ -146,6 +148,7 @@ PROJECTS: dict[str, DemoProject] = {
                 "aktivitetsparat": (0.146, 0.40),
                 "ressourceforloeb": (0.23, 0.43),
             },
+            extras=("pct_column",),
         ),
         DemoProject(
             slug="hedensted-samtale",
@@ -159,7 +162,7 @@ PROJECTS: dict[str, DemoProject] = {
             intake_weeks=30,
             file_format="csv-utf8",
             status_layout="long",
-            extras=("samtaler", "survey"),
+            extras=("samtaler", "survey", "joblog"),
         ),
         DemoProject(
             slug="aalborg-jobparate",
@@ -184,7 +187,7 @@ PROJECTS: dict[str, DemoProject] = {
             file_format="csv-dk",
             status_layout="long",
             monthly_activity={"gruppe 1": (0.30, 0.50), "gruppe 2": (0.12, 0.2)},
-            extras=("subgroups", "other_kommuner"),
+            extras=("subgroups", "other_kommuner", "pct_all"),
         ),
     ]
 }
@@ -203,8 +206,28 @@ PLANTED: dict[str, dict[str, float]] = {
         "share_virksomhedsrettet_baseline_ressourceforloeb": 0.23,
         "share_virksomhedsrettet_end_ressourceforloeb": 0.43,
     },
-    "hedensted-samtale": {"p_involving_jobparat": 0.88, "p_involving_forsikret": 0.93},
-    "herning-transport": {"p_praktik": 0.93, "p_smaajob": 0.8},
+    "hedensted-samtale": {
+        "p_involving_jobparat": 0.88,
+        "p_involving_forsikret": 0.93,
+        # Joblog: jobs applied for per week among users, and the share using the Joblog,
+        # in the 13 weeks before and the first 13 weeks of the project (docs/demo-data.md)
+        "joblog_rate_before_jobparat": 4.0,
+        "joblog_rate_during_jobparat": 6.0,
+        "joblog_rate_before_forsikret": 8.0,
+        "joblog_rate_during_forsikret": 10.4,
+        "joblog_use_before_jobparat": 0.40,
+        "joblog_use_during_jobparat": 0.80,
+        "joblog_use_before_forsikret": 0.98,
+        "joblog_use_during_forsikret": 0.99,
+    },
+    "herning-transport": {
+        "p_praktik": 0.93,
+        "p_smaajob": 0.8,
+        # ordinary hours during and after praktik: share who ever get hours, mean weeks
+        # from praktik start to the first hours (geometric)
+        "p_hours_after_praktik": 0.75,
+        "weeks_to_first_hours": 5.0,
+    },
     "herning-flere-skal-med": {"share_gruppe1_end": 0.50},
 }
 
@@ -431,11 +454,12 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
         s = start_idx[rows] + rng.integers(1, 10, len(rows))
         dur = rng.integers(4, 14, len(rows))
         add(rows, "virksomhedspraktik", s, dur, hours=rng.integers(15, 31, len(rows)).astype(float))
-        # ordinary hours grow week by week during and after praktik
-        tau = np.arange(len(weeks))[None, :] - s[:, None]
-        grow = np.clip(tau, 0, 30) * rng.uniform(0.2, 0.6, (len(rows), 1))
-        on_benefit = status[rows] != "selvforsoergende"
-        hours[rows] = np.where(on_benefit & (tau >= 0), np.minimum(grow, 25).round(1), hours[rows])
+        # ordinary hours during and after praktik: from a first week on (geometric), a
+        # start of 4-8 hours growing by the person's slope, in half hours, capped at 30,
+        # some weeks without shifts; drawn from a side stream so the rest is unchanged
+        slope = rng.uniform(0.2, 0.6, (len(rows), 1))
+        hours[rows] = _praktik_hours(seed, spec.slug, s, len(weeks), slope, status[rows],
+                                     hours[rows])  # fmt: skip
     if "smaajob" in spec.extras:
         rows = part_idx[rng.random(len(part_idx)) < PLANTED["herning-transport"]["p_smaajob"]]
         s = start_idx[rows] + rng.integers(3, 20, len(rows))
@@ -558,7 +582,7 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
     files["activities"] = _write_table(
         activities.rename(columns=inv_act)[list(ACT_COLUMNS)], out / "aktiviteter", spec.file_format
     )
-    bench = _benchmarks(rng, spec, participants, weeks)
+    bench = _as_jobindsats(_benchmarks(rng, spec, participants, weeks), spec.extras)
     files["benchmarks"] = _write_table(
         bench.rename(columns={v: k for k, v in BENCH_COLUMNS.items()}),
         out / "landstal",
@@ -571,7 +595,103 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
             out / "survey",
             spec.file_format,
         )
+    if "joblog" in spec.extras:
+        log = _joblog(seed, spec, participants[is_part], weeks)
+        files["joblog"] = _write_table(
+            log.rename(columns={v: k for k, v in JOBLOG_COLUMNS.items()}),
+            out / "joblog",
+            spec.file_format,
+        )
     return files
+
+
+def _praktik_hours(
+    seed: int,
+    slug: str,
+    s: np.ndarray,
+    n_weeks: int,
+    slope: np.ndarray,
+    status: np.ndarray,
+    hours: np.ndarray,
+) -> np.ndarray:
+    """Ordinary hours of praktik participants while on benefit (see PLANTED)."""
+    rng = np.random.default_rng([seed, sum(map(ord, slug)), 1])
+    truth = PLANTED["herning-transport"]
+    n = len(s)
+    ever = rng.random(n) < truth["p_hours_after_praktik"]
+    first = s + rng.geometric(1 / truth["weeks_to_first_hours"], n) - 1
+    start_h = rng.integers(4, 9, n).astype(float)
+    tau = np.arange(n_weeks)[None, :] - first[:, None]
+    h = np.minimum(start_h[:, None] + tau * slope * 4, 30.0)
+    h = np.round(h * 2) / 2
+    h = np.where(rng.random((n, n_weeks)) < 0.1, 0.0, h)  # a week without shifts
+    on_benefit = status != "selvforsoergende"
+    paid = ever[:, None] & (tau >= 0) & on_benefit
+    return np.where(paid, h, np.where(on_benefit, 0.0, hours))
+
+
+def _joblog(
+    seed: int, spec: DemoProject, participants: pd.DataFrame, weeks: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """Joblog extract: one row per person and week with jobs applied for (see PLANTED).
+
+    Users log in about 85 % of the weeks of a window (13 weeks before the start week, and
+    from it up to 26 weeks or the end date); a person's level is gamma(5, 1/5) times the
+    group's weekly rate; the extract runs to the project end. Side stream: nothing else in
+    the project changes.
+    """
+    rng = np.random.default_rng([seed, sum(map(ord, spec.slug)), 2])
+    truth = PLANTED[spec.slug]
+    rows = []
+    last = pd.Timestamp(_monday(spec.project_end))
+    for group, g in participants.groupby("target_group", sort=True):
+        n = len(g)
+        pb, pd_ = truth[f"joblog_use_before_{group}"], truth[f"joblog_use_during_{group}"]
+        use_b = rng.random(n) < pb
+        use_d = use_b | (rng.random(n) < (pd_ - pb) / (1 - pb))
+        level = rng.gamma(5.0, 1 / 5.0, n)
+        start = g["start_date"] - pd.to_timedelta(g["start_date"].dt.dayofweek, unit="D")
+        end = g["end_date"].fillna(last)
+        for w, offsets, use in (("before", range(-13, 0), use_b), ("during", range(26), use_d)):
+            rate = truth[f"joblog_rate_{w}_{group}"]
+            for k in offsets:
+                monday = start + pd.Timedelta(weeks=k)
+                logged = use & (rng.random(n) < 0.85) & (monday <= end).to_numpy()
+                logged &= (monday <= last).to_numpy()
+                count = rng.poisson(rate * level / 0.85)
+                day = monday + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
+                keep = logged & (count > 0)
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "person_id": g["person_id"].to_numpy()[keep],
+                            "date": day.to_numpy()[keep],
+                            "applications": count[keep],
+                        }
+                    )
+                )
+    log = pd.concat(rows, ignore_index=True)
+    return log.sort_values(["date", "person_id"], kind="stable").reset_index(drop=True)
+
+
+def _as_jobindsats(bench: pd.DataFrame, extras: tuple[str, ...]) -> pd.DataFrame:
+    """Write shares as Jobindsats does (percent) for the projects that say so.
+
+    ``pct_all``: every value in percent (the config says ``unit: percent``);
+    ``pct_column``: monthly shares in percent with a unit column ``enhed`` (``Pct.``,
+    ``andel`` for the curve, ``antal`` for counts).
+    """
+    if "pct_all" in extras:
+        return bench.assign(value=(bench["value"] * 100).round(2))
+    if "pct_column" in extras:
+        monthly = bench["period"].str.match(r"^\d{4}M\d{2}$") & bench["measure"].str.startswith(
+            "andel"
+        )
+        out = bench.assign(value=np.where(monthly, (bench["value"] * 100).round(2), bench["value"]))
+        share = bench["measure"].str.startswith("andel")
+        out["unit"] = np.where(monthly, "Pct.", np.where(share, "andel", "antal"))
+        return out
+    return bench
 
 
 def _benchmarks(

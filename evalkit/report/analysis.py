@@ -44,6 +44,7 @@ class Analysis:
     curves: dict[str, KaplanMeierResult]
     reference_curve: pd.DataFrame | None
     parameters: dict[str, Any] = field(default_factory=dict)
+    internal: bool = False
 
     @property
     def cutoff(self) -> dt.date:
@@ -123,6 +124,7 @@ def prepare(
     kind: str = "slutevaluering",
     as_of: str | dt.date | None = None,
     generated: str | dt.date | None = None,
+    internal: bool = False,
 ) -> Analysis:
     """Load, validate and compute everything a report shows.
 
@@ -137,6 +139,10 @@ def prepare(
     generated : date or ISO string, optional
         The date printed as the generation date (default: today). Kept as a parameter so
         that the same inputs give byte-identical reports.
+    internal : bool, default False
+        The internal variant for the kommune's own use: seed sections may add
+        per-citizen detail (labelled "Borger 1..n", never an id); the header says
+        "INTERN – må ikke offentliggøres".
 
     Raises
     ------
@@ -145,6 +151,9 @@ def prepare(
     if kind not in REPORT_KINDS:
         raise ValueError(f"kind must be one of {REPORT_KINDS}, but was {kind!r}")
     config = load_config(config_path)
+    from evalkit.report.seeds import check_sections
+
+    check_sections(config)
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
     if as_of is None and kind == "statusrapport":
@@ -168,6 +177,7 @@ def prepare(
         benchmarks=data.benchmarks,
         survey=data.survey,
         as_of=as_of,
+        joblog=data.joblog,
     )
     criteria = evaluate_criteria(ctx)
 
@@ -199,5 +209,7 @@ def prepare(
             "as_of": as_of.isoformat() if as_of else None,
             "generated": generated.isoformat(),
             "k": config.spells_k,
+            **({"internal": True} if internal else {}),
         },
+        internal=internal,
     )

@@ -141,6 +141,7 @@ def render_report(
     notebook: str | Path = NOTEBOOK,
     kernel: str = "evalkit",
     suffix: str = "",
+    internal: bool = False,
 ) -> RenderResult:
     """Execute the report notebook for one project and write HTML + results.json.
 
@@ -159,6 +160,9 @@ def render_report(
         The parameterised notebook.
     kernel : str
         Jupyter kernel name (falls back to ``python3`` when not registered).
+    internal : bool, default False
+        Render the internal variant (per-citizen detail, marked "INTERN – må ikke
+        offentliggøres") to ``<kind>-intern<suffix>.html``; it is left out of the index.
 
     Raises
     ------
@@ -171,7 +175,7 @@ def render_report(
     config = load_config(config_path)
     out_dir = Path(out_dir)
     target = out_dir / config.slug
-    name = f"{kind}{suffix}"
+    name = f"{kind}{'-intern' if internal else ''}{suffix}"
     generated = (generated or dt.date.today()).__str__()
     with tempfile.TemporaryDirectory(prefix="evalkit-") as tmp:
         executed = Path(tmp) / f"{name}.ipynb"
@@ -182,6 +186,7 @@ def render_report(
             "as_of": as_of,
             "generated": generated,
             "results_path": str(results_tmp),
+            "internal": bool(internal),
         }
         try:
             pm.execute_notebook(
@@ -201,7 +206,7 @@ def render_report(
                 failed = None
             raise ReportError(f"{config.slug} {name}: {_short_error(exc)}", failed) from None
         nb = nbformat.read(executed, as_version=4)
-        page = export_html(nb, f"{config.title} – {kind}")
+        page = export_html(nb, f"{config.title} – {kind}{' (intern)' if internal else ''}")
         html_path = atomic_write_text(target / f"{name}.html", page)
         results_path = atomic_write(
             target / f"{name}.results.json",
@@ -223,8 +228,8 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
     out_dir = Path(out_dir)
     rows = []
     for res in sorted(out_dir.glob("*/*.results.json")):
-        if res.parent.name.startswith("_"):
-            continue
+        if res.parent.name.startswith("_") or res.name.endswith("-intern.results.json"):
+            continue  # failed notebooks; internal reports are not for publication
         data = json.loads(res.read_text(encoding="utf-8"))
         verdicts = list(data.get("verdicts", {}).values())
         counts = {v: verdicts.count(v) for v in ("opfyldt", "ikke opfyldt", "kan ikke afgøres")}

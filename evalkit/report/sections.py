@@ -137,8 +137,13 @@ def header(a: Analysis) -> Html:
     c = a.config
     kind = KIND_TITLES[a.kind]
     as_of = f" pr. {fmt_date(a.as_of)}" if a.as_of else ""
+    intern = (
+        '<p class="intern"><strong>INTERN – må ikke offentliggøres</strong></p>'
+        if getattr(a, "internal", False)
+        else ""
+    )
     return Html(
-        f'<header class="report-header"><p class="kind">{_e(kind)}{_e(as_of)}</p>'
+        f'<header class="report-header">{intern}<p class="kind">{_e(kind)}{_e(as_of)}</p>'
         f"<h1>{_e(c.title)}</h1>"
         f'<dl class="facts"><dt>Kommune</dt><dd>{_e(c.kommune)}</dd>'
         f"<dt>Pulje</dt><dd>{_e(c.pool)}</dd>"
@@ -347,8 +352,19 @@ def survival(a: Analysis) -> Html:
         f"{thr} personer er i risiko.</p>"
     )
     return Html(
-        _h2("overlevelseskurve", "Tid på ydelse (overlevelseskurve)") + text + fig_html + table
+        _h2("overlevelseskurve", "Tid på ydelse (overlevelseskurve)")
+        + text
+        + fig_html
+        + _reference_test(a)
+        + table
     )
+
+
+def _reference_test(a: Analysis) -> str:
+    """The one-sample log-rank test against the national curve, as a sentence."""
+    from evalkit.report.seeds import survival_test_sentence
+
+    return survival_test_sentence(a)
 
 
 def method(a: Analysis) -> Html:

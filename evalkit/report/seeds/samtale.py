@@ -1,0 +1,267 @@
+"""Seed 002, Hedensted, jobrettet samtale: survey, Joblog, self-booking, jobparate, rank."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from evalkit import joblog as jl
+from evalkit import seeds_measures as sm
+from evalkit.baseline import wilson
+from evalkit.disclosure import suppress
+from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent
+from evalkit.report import seed_figures as sf
+from evalkit.report.analysis import Analysis
+from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html
+from evalkit.report.seeds._common import (
+    _ci,
+    _count_share,
+    _criteria,
+    _masked,
+    _month,
+    _na,
+    _p,
+    _people,
+    _period,
+    _share_cells,
+    _start,
+    _target_text,
+)
+
+__all__ = ["antal_jobparate", "ledighed_rang", "samtale_survey", "selvbooking_joblog", "soegte_job"]
+
+
+def samtale_survey(a: Analysis) -> Html:
+    """Survey: share finding the conversation involving, by group, and the answers."""
+    anchor, title = "survey", "Borgernes vurdering af samtalen"
+    s = a.data.survey
+    crits = _criteria(a, "survey_share")
+    if s is None or len(s) == 0:
+        return _na(anchor, title, "datakilden 'survey' findes ikke")
+    if not crits:
+        return _na(anchor, title, "ingen survey-kriterier i konfigurationen")
+    thr = a.config.disclosure_threshold
+    rows, answers = [], {}
+    for crit, res in crits:
+        sub = s[s["question"] == crit["question"]]
+        if "group" in crit:
+            sub = sub[sub["group"] == crit["group"]]
+        label = _group(crit.get("group", "alle")).capitalize()
+        answers[label] = sub["answer"].value_counts().reindex(range(1, 6), fill_value=0)
+        x = int(res.details.get("x", 0)) if res.n else 0
+        count, share, ci, _ = _count_share(x, res.n, res.lower, res.upper, thr)
+        rows.append({"Gruppe": label, "Svar (n)": fmt_count(len(sub), thr),
+                     f"Svar {crit.get('min_answer', 4)}-5": count,
+                     "Andel": share, "95 %-konfidensinterval": ci,
+                     "Mål": _target_text(crit)})  # fmt: skip
+    dist = pd.DataFrame(answers).T
+    dist.columns = [f"Svar {c}" for c in dist.columns]
+    sup = suppress(dist, threshold=thr, margins=True).display().reset_index()
+    sup = sup.rename(columns={"index": "Gruppe"})
+    text = (
+        "<p>Andelen, der svarer 4 eller 5 på en skala fra 1 (helt uenig) til 5 (helt enig) "
+        "til, at samtalen har været medinddragende, med Wilsons 95 %-konfidensinterval. "
+        "Svarene er anonyme; n er antal besvarelser.</p>"
+    )
+    return Html(
+        _h2(anchor, title) + text
+        + _table(pd.DataFrame(rows), "Andel der finder samtalen medinddragende",
+                 numeric=("Svar (n)",))
+        + _table(sup, "Fordeling af svarene (antal)", numeric=sup.columns[1:])
+    )  # fmt: skip
+
+
+def _joblog(a: Analysis) -> tuple[pd.DataFrame, int] | str:
+    if a.data.joblog is None or len(a.data.joblog) == 0:
+        return "datakilden 'joblog' findes ikke i projektets data"
+    crits = _criteria(a, "joblog_change")
+    weeks = int(crits[0][0].get("weeks", 13)) if crits else 13
+    min_w = int(crits[0][0].get("min_weeks", 4)) if crits else 4
+    summary = jl.joblog_summary(
+        _people(a), a.data.joblog, a.config.target_groups, weeks=weeks,
+        cutoff=a.cutoff, min_weeks=min_w,
+    )  # fmt: skip
+    return summary, weeks
+
+
+def soegte_job(a: Analysis) -> Html:
+    """Jobs applied for per person and week, before vs during, from the Joblog."""
+    anchor, title = "soegte-job", "Søgte job før og under forløbet (joblog)"
+    got = _joblog(a)
+    if isinstance(got, str):
+        return _na(anchor, title, got)
+    summary, weeks = got
+    thr = a.config.disclosure_threshold
+    targets = {c.get("group"): c.get("target") for c, _ in _criteria(a, "joblog_change")}
+    rows = []
+    for group, r in summary.iterrows():
+        ok = r.n_paired >= thr and math.isfinite(r.change)
+        rows.append({
+            "Målgruppe": _group(group).capitalize(),
+            "n (joblog før og under)": fmt_count(int(r.n_paired), thr),
+            "Søgte job pr. uge før": fmt_number(r.mean_before, 1) if ok else "–",
+            "Søgte job pr. uge under": fmt_number(r.mean_during, 1) if ok else "–",
+            "Ændring": fmt_percent(r.change) if ok else "kan ikke afgøres",
+            "95 %-konfidensinterval": fmt_ci(r.lower, r.upper) if ok else "–",
+            "p-værdi": _p(r.p_value) if ok else "–",
+            "Mål": f"mindst +{fmt_percent(targets[group])}" if targets.get(group) else "–",
+        })  # fmt: skip
+    text = (
+        f"<p>Antal søgte job pr. uge i de {weeks} uger før og de første {weeks} uger af "
+        "forløbet, fra kommunens joblog-udtræk. Søgte job kendes kun fra jobloggen, så "
+        "opgørelsen omfatter de deltagere, der har brugt jobloggen i begge perioder. "
+        "Ændringen er forholdet mellem gennemsnittene minus 1; da det er de samme personer "
+        "før og under, bruger konfidensintervallet den parrede (per-person) variation: "
+        "delta-metoden på log-forholdet med kovariansen mellem de to perioder (Cochran 1977, "
+        "ratio-estimatoren). Perioderne afkortes ved udtrækkets start og slut og ved "
+        "deltagerens afslutning.</p>"
+    )
+    return Html(_h2(anchor, title) + text
+                + _table(pd.DataFrame(rows), "Søgte job pr. uge før og under forløbet",
+                         numeric=("n (joblog før og under)",)))  # fmt: skip
+
+
+def selvbooking_joblog(a: Analysis) -> Html:
+    """Self-booking share and Joblog use, against the application's baseline and target."""
+    anchor, title = "selvbooking-joblog", "Selvbooking og brug af jobloggen"
+    thr = a.config.disclosure_threshold
+    out = [_h2(anchor, title)]
+    book = [(c, r) for c, r in _criteria(a, "share")
+            if str(c.get("measure", "")).endswith(":selvbooket")]  # fmt: skip
+    if a.data.activities is not None:
+        sb = _masked(sm.selfbooking_monthly(a.data.activities, _people(a), _start(a),
+                                            a.cutoff), thr)  # fmt: skip
+        targets = [(f"Mål ({fmt_percent(c['target'])})", float(c["target"]))
+                   for c, _ in book if c.get("target") is not None]  # fmt: skip
+        base = [c.get("baseline") for c, _ in book if isinstance(c.get("baseline"), (int, float))]
+        rows = []
+        for c, r in book:
+            x = int(r.details.get("x", 0))
+            share, ci = _share_cells(x, r.n, r.lower, r.upper, thr) if r.n else ("–", "–")
+            rows.append({"Opgørelse": c["label"], "n": fmt_count(r.n, thr), "Andel": share,
+                         "95 %-konfidensinterval": ci,
+                         "Baseline (ansøgning)": fmt_percent(c["baseline"]) if isinstance(
+                             c.get("baseline"), (int, float)) else "–",
+                         "Mål": _target_text(c)})  # fmt: skip
+        out.append(
+            "<p>Selvbooking: andelen af deltagerne, der har selvbooket mindst én samtale i "
+            "perioden (tabellen), og andelen af alle samtaler, der er selvbooket, måned for "
+            "måned (figuren; samtalerne behandles som uafhængige).</p>"
+        )
+        if rows:
+            out.append(_table(pd.DataFrame(rows), "Selvbooking blandt deltagerne",
+                              numeric=("n",)))  # fmt: skip
+        if sb["n"].sum() > 0:
+            alt = (
+                "Deltagere: andel af samtalerne, der er selvbooket, pr. måned fra "
+                f"{_month(sb['month'].iloc[0])} til {_month(sb['month'].iloc[-1])}"
+                + (f", mål {fmt_percent(targets[0][1])}" if targets else "")
+                + (f", baseline {fmt_percent(base[0])}" if base else "")
+                + "."
+            )
+            fig = sf.plot_monthly({"Selvbookede samtaler": sb}, targets=targets,
+                                  points=[(f"Baseline ({fmt_percent(base[0])})",
+                                           sb["month"].iloc[0], base[0])] if base else (),
+                                  ylabel="Andel selvbooket")  # fmt: skip
+            out.append(figure_html(fig, alt, "Andel selvbookede samtaler pr. måned (95 %-bånd)."))
+    got = _joblog(a)
+    if isinstance(got, str):
+        out.append(f"<p><strong>Brug af jobloggen: kan ikke afgøres</strong>: {_e(got)}.</p>")
+        return Html("".join(out))
+    summary, weeks = got
+    uses = {c.get("group"): c for c, _ in _criteria(a, "share", measure="joblog_use")}
+    rows = []
+    for group, r in summary.iterrows():
+        cells = {}
+        for w, x, n in (("før", r.x_before, r.n_before), ("under", r.x_during, r.n_during)):
+            e = wilson(int(x), int(n)) if n else None
+            share, ci = _share_cells(int(x), int(n), e.lower, e.upper, thr) if e else ("–", "–")
+            cells[w] = (share, ci, n)
+        crit = uses.get(group, {})
+        rows.append({
+            "Målgruppe": _group(group).capitalize(),
+            "Før: andel (n)": f"{cells['før'][0]} ({fmt_count(int(cells['før'][2]), thr)})",
+            "Før: 95 %-KI": cells["før"][1],
+            "Under: andel (n)": f"{cells['under'][0]} ({fmt_count(int(cells['under'][2]), thr)})",
+            "Under: 95 %-KI": cells["under"][1],
+            "Baseline (ansøgning)": fmt_percent(crit["baseline"])
+            if isinstance(crit.get("baseline"), (int, float)) else "–",
+            "Mål": _target_text(crit) if crit else "–",
+        })  # fmt: skip
+    out.append(
+        f"<p>Brug af jobloggen: andelen af deltagerne, der har registreret mindst én "
+        f"jobsøgning i jobloggen i de {weeks} uger før og de første {weeks} uger af "
+        "forløbet (Wilsons 95 %-konfidensinterval), sammenholdt med ansøgningens baseline "
+        "og mål. Målet vurderes på perioden under forløbet (se succeskriterierne).</p>"
+    )
+    out.append(_table(pd.DataFrame(rows), "Andel der bruger jobloggen før og under forløbet"))
+    return Html("".join(out))
+
+
+def antal_jobparate(a: Analysis) -> Html:
+    """Number of jobparate in the kommune at start vs end, against the -15 % target."""
+    anchor, title = "antal-jobparate", "Antal jobparate kontanthjælpsmodtagere"
+    crits = _criteria(a, "count_change")
+    crits = [c for c in crits if str(c[0].get("measure", "")).startswith("antal")] or crits
+    if not crits or a.data.benchmarks is None:
+        return _na(anchor, title, "intet kriterium eller ingen benchmark-data for antallet")
+    crit, res = crits[0]
+    area = crit.get("area", a.config.kommune)
+    series = sm.benchmark_series(a.data.benchmarks, crit["measure"], areas=[area])[area].dropna()
+    series = series[series.index <= pd.Timestamp(a.cutoff)]
+    if res.verdict == "kan ikke afgøres" or len(series) == 0:
+        return _na(anchor, title, res.reason or "ingen tal i perioden")
+    p_from, p_to = res.details.get("period_from"), res.details.get("period_to")
+    start_val = float(series[series.index >= pd.Timestamp(_start(a)).replace(day=1)].iloc[0])
+    goal = start_val * (1 + float(crit["target"])) if crit.get("target") is not None else None
+    fig = sf.plot_counts(
+        series.index, series.to_numpy(), kind="line", label=f"{area} (Jobindsats)",
+        targets=[(f"Mål: {fmt_percent(crit['target'])} = {fmt_number(goal)}", goal)]
+        if goal else (), ylabel="Antal jobparate",
+    )  # fmt: skip
+    alt = (
+        f"Deltagere og øvrige jobparate i {area}: antal jobparate kontanthjælpsmodtagere pr. "
+        f"måned fra {_month(series.index[0])} til {_month(series.index[-1])}, fra "
+        f"{fmt_number(series.iloc[0])} til {fmt_number(series.iloc[-1])}"
+        + (f"; målet er {fmt_number(goal)}." if goal else ".")
+    )
+    text = (
+        f"<p>Antallet af jobparate kontanthjælpsmodtagere i {_e(area)} (Jobindsats) er "
+        f"ændret med {fmt_percent(res.estimate)} (95 %-konfidensinterval "
+        f"{_ci(res.lower, res.upper)}, eksakt betinget Poisson) fra {_e(_period(p_from))} til "
+        f"{_e(_period(p_to))}; målet er {fmt_percent(crit['target'])}.</p>"
+    )
+    return Html(_h2(anchor, title) + text
+                + figure_html(fig, alt, "Antal jobparate pr. måned med målet (prikket).")
+                )  # fmt: skip
+
+
+def ledighed_rang(a: Analysis) -> Html:
+    """The jobcentre's unemployment rate and its rank among all jobcentres."""
+    anchor, title = "ledighed-rang", "Ledighed sammenlignet med andre jobcentre"
+    crits = _criteria(a, "rank")
+    if not crits or a.data.benchmarks is None:
+        return _na(anchor, title, "intet rang-kriterium eller ingen benchmark-data")
+    crit, _ = crits[0]
+    top = int(crit.get("target", 3))
+    try:
+        r = sm.rank_of(a.data.benchmarks, crit["measure"], a.config.kommune, top=top)
+    except ValueError as exc:
+        return _na(anchor, title, str(exc))
+    b = a.data.benchmarks
+    b = b[
+        (b["measure"] == crit["measure"]) & (b["period"] == r.period) & (b["area"] != "Hele landet")
+    ]
+    low = b.nsmallest(max(top, 5), "value")
+    rows = [{"Rang": str(int(i + 1)), "Jobcenter": ar, "Ledighed": fmt_percent(v)}
+            for i, (ar, v) in enumerate(zip(low["area"], low["value"], strict=True))]  # fmt: skip
+    text = (
+        f"<p>{_e(a.config.kommune)} har i {_e(_period(r.period))} en ledighed på "
+        f"{fmt_percent(r.value)} "
+        f"og ligger nr. {r.rank} af {r.n_areas} jobcentre (nr. 1 = lavest ledighed); den "
+        f"{top}. laveste ledighed er {fmt_percent(r.cut)}. Det er en registeropgørelse af "
+        "alle jobcentre, så der er ingen stikprøveusikkerhed og intet konfidensinterval.</p>"
+    )
+    return Html(_h2(anchor, title) + text
+                + _table(pd.DataFrame(rows), "Jobcentrene med den laveste ledighed"))  # fmt: skip

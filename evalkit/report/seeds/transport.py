@@ -1,0 +1,235 @@
+"""Seed 000, Herning, transport: praktik, hours week by week, courses, visits, retention."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evalkit import seeds_measures as sm
+from evalkit.baseline import wilson
+from evalkit.counts import poisson_count
+from evalkit.disclosure import suppress, suppress_share
+from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
+from evalkit.report import seed_figures as sf
+from evalkit.report.analysis import Analysis
+from evalkit.report.sections import Html, _h2, _table, figure_html
+from evalkit.report.seeds._common import (
+    _ci,
+    _count_share,
+    _na,
+    _people,
+    _share_cells,
+    _start,
+)
+
+__all__ = ["fastholdelse", "kurser", "praktik", "praktik_timer", "virksomhedsbesoeg"]
+
+
+def praktik(a: Analysis) -> Html:
+    """Participants with at least one virksomhedspraktik, and the number of praktikker."""
+    title = "Virksomhedspraktik"
+    if a.data.activities is None:
+        return _na("praktik", title, "datakilden 'activities' findes ikke i projektets data")
+    thr = a.config.disclosure_threshold
+    p = _people(a)
+    u = sm.activity_uptake(p, a.data.activities, ["virksomhedspraktik"], _start(a), a.cutoff)
+    x, n = int(u.persons.details["x"]), u.persons.n
+    count, share, ci, why = _count_share(x, n, u.persons.lower, u.persons.upper, thr)
+    total = u.total
+    per = total.estimate / n
+    rows = [
+        {"Opgørelse": "Deltagere med mindst én virksomhedspraktik", "Antal": count,
+         "n": fmt_count(n, thr), "Andel": share, "95 %-konfidensinterval": ci},
+        {"Opgørelse": "Virksomhedspraktikker i alt", "Antal": fmt_count(int(total.estimate), thr),
+         "n": fmt_count(n, thr), "Andel": "–",
+         "95 %-konfidensinterval": fmt_ci(total.lower, total.upper, kind="number", decimals=1)},
+    ]  # fmt: skip
+    got = (
+        f"har {count} ({share}, 95 %-konfidensinterval {ci.strip('()')}) været"
+        if not why
+        else f"har næsten alle været (antal og andel vises ikke: {why})"
+    )
+    text = (
+        f"<p>Af {fmt_count(n, thr)} deltagere {got} i mindst én virksomhedspraktik fra "
+        f"projektstart til {fmt_date(a.cutoff)}. "
+        f"I alt er der registreret {fmt_count(int(total.estimate), thr)} praktikforløb, "
+        f"i gennemsnit {fmt_number(per, 1)} pr. deltager. Andelen har Wilsons og antallet "
+        "et eksakt Poisson-konfidensinterval.</p>"
+    )
+    table = _table(pd.DataFrame(rows), "Virksomhedspraktik: deltagere og forløb",
+                   numeric=("Antal", "n"))  # fmt: skip
+    return Html(_h2("praktik", title) + text + table)
+
+
+def praktik_timer(a: Analysis) -> Html:
+    """Ordinary paid hours by week since the first praktik: distribution, and per citizen."""
+    title = "Ordinære timer uge for uge efter praktikstart"
+    if a.data.activities is None:
+        return _na("praktik-timer", title, "datakilden 'activities' findes ikke")
+    thr = a.config.disclosure_threshold
+    hours = sm.hours_by_week(
+        _people(a), a.data.activities, a.data.status, "virksomhedspraktik",
+        _start(a), a.cutoff, weeks_before=4, weeks_after=26, cutoff=a.cutoff,
+    )  # fmt: skip
+    if len(hours) < thr:
+        return _na("praktik-timer", title, f"færre end {thr} deltagere har været i praktik")
+    dist = sm.hours_distribution(hours, threshold=thr)
+    text = (
+        f"<p>Timerne er de ordinære løntimer pr. uge fra de ugentlige ydelsesdata for de "
+        f"{fmt_count(len(hours), thr)} deltagere, der har været i virksomhedspraktik. Uge 0 "
+        "er ugen, hvor deltagerens første praktik begyndte; negative uger ligger før. For "
+        "hver uge vises medianen og kvartilerne (25 % og 75 %) af timerne og andelen med "
+        "mindst én time (Wilsons 95 %-konfidensinterval). Uger med færre end "
+        f"{thr} observerede deltagere vises ikke.</p>"
+    )
+    shown = dist[dist["shown"]]
+    wk_last = int(shown["week"].max()) if len(shown) else 0
+    alt = (
+        "Deltagere i virksomhedspraktik: median og kvartiler af ordinære timer pr. uge og "
+        "andelen med timer, uge for uge fra 4 uger før til "
+        f"{wk_last} uger efter praktikstart. "
+        + (
+            f"I uge 0 er medianen {fmt_number(shown.set_index('week')['median'].get(0), 1)} "
+            f"timer; i uge {wk_last} {fmt_number(shown['median'].iloc[-1], 1)} timer."
+            if 0 in set(shown["week"]) else ""
+        )
+    )  # fmt: skip
+    fig = figure_html(
+        sf.plot_hours(dist), alt,
+        "Ordinære timer pr. uge efter uger siden praktikstart (median og kvartiler) og "
+        "andel med timer (95 %-konfidensbånd).",
+    )  # fmt: skip
+    rows = []
+    for r in dist.itertuples(index=False):
+        ok = bool(r.shown)
+        share, ci = _share_cells(int(r.x_any), int(r.n), r.lower, r.upper, thr) if ok else (
+            "–", "–")  # fmt: skip
+        rows.append({
+            "Uge": str(r.week), "n": fmt_count(int(r.n), thr),
+            "Median (timer)": fmt_number(r.median, 1) if ok else "–",
+            "Kvartiler (timer)": f"{fmt_number(r.q1, 1)} til {fmt_number(r.q3, 1)}"
+            if ok else "–",
+            "Andel med timer": share, "95 %-konfidensinterval": ci,
+        })  # fmt: skip
+    table = _table(pd.DataFrame(rows), "Ordinære timer pr. uge efter uger siden praktikstart",
+                   numeric=("Uge", "n", "Median (timer)"))  # fmt: skip
+    out = _h2("praktik-timer", title) + text + fig + table
+    if a.internal:
+        out += _per_citizen(hours)
+    return Html(out)
+
+
+def _per_citizen(hours: pd.DataFrame) -> str:
+    """Internal report only: hours per citizen (Borger 1..n) and week."""
+    alt = (
+        f"Deltagere i virksomhedspraktik, intern visning: ordinære timer pr. uge for hver af "
+        f"{len(hours)} borgere (Borger 1 til Borger {len(hours)}) fra 4 uger før til 26 uger "
+        "efter praktikstart, som farvekort."
+    )
+    fig = figure_html(sf.plot_hours_heatmap(hours), alt,
+                      "Ordinære timer pr. uge pr. borger (intern).")  # fmt: skip
+    weeks = [c for c in hours.columns if c >= 0]
+    shown = hours[weeks].apply(lambda col: col.map(lambda v: fmt_number(v, 1)))
+    shown.columns = [f"Uge {c}" for c in weeks]
+    shown = shown.reset_index().rename(columns={"borger": "Borger"})
+    return (
+        '<h3 id="praktik-timer-borger">Pr. borger (intern)</h3>'
+        '<p class="intern">Kun i den interne rapport: hver borgers ordinære timer uge for '
+        "uge fra praktikstart. Borgerne er nummereret efter praktikstart; numrene er ikke "
+        "personnumre og kan ikke føres tilbage til data uden kommunens egne lister. "
+        "«–» betyder, at ugen ikke er observeret.</p>"
+        + fig
+        + _table(shown, "Ordinære timer pr. uge pr. borger (intern)", numeric=shown.columns[1:])
+    )
+
+
+def kurser(a: Analysis) -> Html:
+    """Courses started and completed, by kind."""
+    title = "Kurser og uddannelseskøb"
+    if a.data.activities is None:
+        return _na("kurser", title, "datakilden 'activities' findes ikke")
+    thr = a.config.disclosure_threshold
+    tab = sm.course_table(a.data.activities, _start(a), a.cutoff)
+    if tab.empty:
+        return _na("kurser", title, "ingen kurser registreret i perioden")
+    started, done = int(tab["started"].sum()), int(tab["completed"].sum())
+    sup = suppress(tab[["started", "completed"]], threshold=thr, margins=True).display()
+    shown = sup[["started", "completed"]].reset_index()
+    shown.columns = ["Kursus", "Startet", "Gennemført"]
+    c = poisson_count(started)
+    e = wilson(done, started)
+    count, share, _, why = _count_share(done, started, e.lower, e.upper, thr)
+    text = (
+        f"<p>Fra projektstart til {fmt_date(a.cutoff)} er der startet "
+        f"{fmt_count(started, thr)} kurser (95 %-konfidensinterval for antallet "
+        f"{_ci(c.lower, c.upper, kind='number')}, eksakt Poisson), og "
+        + (
+            f"{count} af dem er gennemført ({share}, 95 %-konfidensinterval {_ci(e.lower, e.upper)})"
+            if not why
+            else f"andelen gennemførte vises ikke ({why})"
+        )
+        + ". Tabellen viser kurserne efter type.</p>"
+    )
+    return Html(_h2("kurser", title) + text
+                + _table(shown, "Kurser startet og gennemført efter type",
+                         numeric=("Startet", "Gennemført")))  # fmt: skip
+
+
+def virksomhedsbesoeg(a: Analysis) -> Html:
+    """Number of company visits and their outcome."""
+    title = "Virksomhedsbesøg og resultat"
+    if a.data.activities is None:
+        return _na("virksomhedsbesoeg", title, "datakilden 'activities' findes ikke")
+    thr = a.config.disclosure_threshold
+    visits = sm.visit_outcomes(a.data.activities, _start(a), a.cutoff)
+    total = int(visits.sum())
+    if total == 0:
+        return _na("virksomhedsbesoeg", title, "ingen virksomhedsbesøg registreret")
+    c = poisson_count(total)
+    sup = suppress(visits.to_frame("Antal"), threshold=thr, margins=False).display()
+    rows = []
+    for outcome, count in visits.items():
+        s = suppress_share(int(count), total, thr)
+        rows.append({"Resultat af besøget": str(outcome), "Antal": sup.loc[outcome, "Antal"],
+                     "Andel af besøgene": s.shown})  # fmt: skip
+    rows.append({"Resultat af besøget": "I alt", "Antal": fmt_count(total, thr),
+                 "Andel af besøgene": fmt_percent(1.0)})  # fmt: skip
+    text = (
+        f"<p>Fra projektstart til {fmt_date(a.cutoff)} er der gennemført "
+        f"{fmt_count(total, thr)} virksomhedsbesøg (95 %-konfidensinterval "
+        f"{_ci(c.lower, c.upper, kind='number')}, eksakt Poisson). "
+        "Resultatet af hvert besøg er registreret af projektmedarbejderen.</p>"
+    )
+    return Html(_h2("virksomhedsbesoeg", title) + text
+                + _table(pd.DataFrame(rows), "Virksomhedsbesøg efter resultat",
+                         numeric=("Antal",)))  # fmt: skip
+
+
+def fastholdelse(a: Analysis) -> Html:
+    """Exits to self-support, and the share still self-supporting 3 and 6 months later."""
+    title = "Selvforsørgelse og fastholdelse"
+    thr = a.config.disclosure_threshold
+    sp = a.spells[a.spells["arm"] == "indsats"]
+    if len(sp) < thr:
+        return _na("fastholdelse", title, f"færre end {thr} deltagere")
+    ret = sm.retention(sp, end=a.cutoff)
+    labels = {
+        "exit": "Afsluttet til selvforsørgelse (af alle deltagere)",
+        "still_13": "Fortsat selvforsørgende 3 måneder (13 uger) efter",
+        "still_26": "Fortsat selvforsørgende 6 måneder (26 uger) efter",
+    }
+    rows = []
+    for key, r in ret.iterrows():
+        count, share, ci, _ = _count_share(int(r.x), int(r.n), r.lower, r.upper, thr)
+        rows.append({"Opgørelse": labels[key], "Antal": count,
+                     "n": fmt_count(int(r.n), thr), "Andel": share,
+                     "95 %-konfidensinterval": ci})  # fmt: skip
+    k = a.config.spells_k
+    text = (
+        f"<p>En deltager er afsluttet til selvforsørgelse i den første uge af {k} "
+        "sammenhængende uger uden offentlig ydelse. Fastholdelsen måles blandt dem, hvis "
+        "status 13 og 26 uger efter afgangen er observeret i data (n er derfor mindre for "
+        "de seneste afgange).</p>"
+    )
+    return Html(_h2("fastholdelse", title) + text
+                + _table(pd.DataFrame(rows), "Afgang til selvforsørgelse og fastholdelse",
+                         numeric=("Antal", "n")))  # fmt: skip

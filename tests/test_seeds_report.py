@@ -1,0 +1,177 @@
+"""Seed sections on the demo projects: what each seed's report shows, without papermill.
+
+``prepare`` + ``seed_sections`` run in about a second per project (Aalborg: 3-4 s), so
+every seed is checked here; the rendered HTML is checked in ``test_report_e2e.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evalkit.config import ConfigError, load_config
+from evalkit.demo import PLANTED
+from evalkit.io import load_project
+from evalkit.joblog import joblog_summary
+from evalkit.report import prepare
+from evalkit.report import sections as s
+from evalkit.report.seeds import SECTIONS, check_sections, seed_sections
+
+IDS = re.compile(r"P(HER|AAL|RIN|HED)\d{6}")
+
+
+@pytest.fixture(scope="module")
+def analysis(demo_config):
+    cache: dict[tuple[str, str, bool], object] = {}
+
+    def get(slug: str, kind: str = "slutevaluering", internal: bool = False):
+        key = (slug, kind, internal)
+        if key not in cache:
+            cache[key] = prepare(demo_config(slug), kind, generated="2026-11-24",
+                                 internal=internal)  # fmt: skip
+        return cache[key]
+
+    return get
+
+
+def _text(html: str) -> str:
+    html = re.sub(r'src="data:image/png;base64,[^"]+"', "", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u00a0", " ")
+
+
+def test_every_project_lists_known_sections(demo_config) -> None:
+    from evalkit.demo import PROJECTS
+
+    for slug in PROJECTS:
+        config = load_config(demo_config(slug))
+        assert config.sections, f"{slug} has no seed sections"
+        check_sections(config)
+
+
+def test_unknown_section_is_a_config_error_naming_the_key(tmp_path: Path, demo_config) -> None:
+    raw = yaml.safe_load(demo_config("herning-transport").read_text(encoding="utf-8"))
+    raw["sections"] = ["praktik", "kurs"]
+    raw["data"]["dir"] = str(demo_config("herning-transport").parent / raw["data"]["dir"])
+    path = tmp_path / "x.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key 'sections\[1\]'.*'kurs'.*did you mean 'kurser'"):
+        check_sections(load_config(path))
+    with pytest.raises(ConfigError, match=r"sections\[1\]"):
+        prepare(path)
+
+
+def test_transport_praktik_hours_courses_visits_retention(analysis) -> None:
+    a = analysis("herning-transport")
+    html = seed_sections(a)
+    text = _text(html)
+    for anchor in ("praktik", "praktik-timer", "kurser", "virksomhedsbesoeg", "fastholdelse"):
+        assert f'id="{anchor}"' in html
+    assert "Virksomhedspraktikker i alt" in text and "eksakt Poisson" in text
+    assert "Median (timer)" in text and "Andel med timer" in text
+    assert "kørekort C" in text and "Gennemført" in text
+    assert "ingen aftale" in text and "Resultat af besøget" in text
+    assert "Fortsat selvforsørgende 3 måneder" in text and "6 måneder" in text
+    assert "Borger " not in text and "intern" not in text.lower()
+    assert not IDS.search(html)
+    assert len(re.findall(r"<img ", html)) == 1
+
+
+def test_internal_variant_adds_hours_per_citizen_without_ids(analysis) -> None:
+    a = analysis("herning-transport", internal=True)
+    html = seed_sections(a)
+    text = _text(html)
+    assert a.internal and a.parameters["internal"] is True
+    assert "Pr. borger (intern)" in text and "Borger 1 " in text
+    n = len(re.findall(r"<th scope=\"row\"[^>]*>Borger \d+</th>", html))
+    assert n >= 5
+    assert not IDS.search(html)
+    assert "INTERN – må ikke offentliggøres" in s.header(a)
+    assert "INTERN" not in s.header(analysis("herning-transport"))
+
+
+def test_stv_monthly_shares_by_group_against_baseline_target_and_nation(analysis) -> None:
+    a = analysis("ringkobing-skjern-stv")
+    text = _text(seed_sections(a))
+    assert "Aktivitetsparate" in text and "Ressourceforløb" in text
+    assert "august 2016" in text and "december 2018" in text
+    assert "Landsgennemsnit" in text
+    html = seed_sections(a)
+    alts = [t.replace("\u00a0", " ") for t in re.findall(r'alt="([^"]+)"', html)]
+    assert len(alts) == 2 and all("Deltagere" in t for t in alts)
+    assert any("mål 39,6 %, 34,6 %" in t for t in alts)  # 14,6 % + 25 pp and + 20 pp
+    assert "ansøgningens baseline er fra juni 2016" in text
+
+
+def test_hedensted_survey_joblog_selfbooking_count_and_rank(analysis) -> None:
+    a = analysis("hedensted-samtale")
+    text = _text(seed_sections(a))
+    assert "Andel der finder samtalen medinddragende" in text
+    assert "Søgte job pr. uge før" in text and "parrede" in text
+    assert re.search(r"Jobparate \d+ \d+,\d \d+,\d \d+,\d %", text)
+    assert "Selvbooking blandt deltagerne" in text and "0,0 %" in text
+    assert "Andel der bruger jobloggen før og under forløbet" in text and "40,0 %" in text
+    assert "fra september 2016 til august 2017" in text and "-15,0 %" in text
+    assert "ligger nr. 1 af 98 jobcentre" in text
+    verdicts = {c.id: c for c in a.criteria}
+    for cid in ("soegte_job_jobparate", "soegte_job_forsikrede", "joblog_jobparate",
+                "joblog_forsikrede"):  # fmt: skip
+        assert verdicts[cid].verdict in ("opfyldt", "ikke opfyldt"), verdicts[cid].reason
+
+
+def test_aalborg_inflow_employment_share_of_denmark_and_reference_test(analysis) -> None:
+    a = analysis("aalborg-jobparate", "statusrapport")
+    text = _text(seed_sections(a))
+    assert "nye deltagere på 12 måneder" in text and "eksakt Poisson" in text
+    assert "I beskæftigelse 26 uger efter start" in text and "1. kvartal 2019" in text
+    alts = " ".join(re.findall(r'alt="([^"]+)"', seed_sections(a))).replace("\u00a0", " ")
+    assert "målet er højst 4,5 %" in alts and "Aalborgs andel af alle jobparate" in alts
+    surv = _text(s.survival(a))
+    assert re.search(r"O/E = \d,\d\d \(95 %-konfidensinterval \d,\d\d til \d,\d\d\), p", surv)
+    crit = next(c for c in a.criteria if c.id == "overlevelseskurve")
+    assert f"{crit.estimate:.2f}".replace(".", ",") in surv
+
+
+def test_flere_skal_med_groups_group1_monthly_and_pay(analysis) -> None:
+    a = analysis("herning-flere-skal-med")
+    html = seed_sections(a)
+    text = _text(html)
+    assert "gruppe 1" in text and "gruppe 3" in text and "I alt 255" in text
+    assert "mod målet 40,0 %" in html.replace("\u00a0", " ") and "Landsgennemsnit" in text
+    for kommune in ("Holstebro", "Viborg", "Silkeborg", "Ikast-Brande"):
+        assert kommune in text
+    assert "Alle virksomhedsrettede forløb" in text and "hel eller delvis løn" in text
+
+
+def test_sections_dispatch_table_is_complete() -> None:
+    assert len(SECTIONS) == 17
+    assert all(callable(f) and f.__doc__ for f in SECTIONS.values())
+
+
+# --------------------------------------------------------------------------- demo data
+def test_demo_joblog_recovers_the_planted_values(demo_config) -> None:
+    config = load_config(demo_config("hedensted-samtale"))
+    data = load_project(config)
+    part = data.participants
+    s_ = joblog_summary(part, data.joblog, ["jobparat", "forsikret"], cutoff=config.period.end)
+    truth = PLANTED["hedensted-samtale"]
+    for g, tol in (("jobparat", 0.3), ("forsikret", 0.1)):
+        r = s_.loc[g]
+        assert r.mean_before == pytest.approx(truth[f"joblog_rate_before_{g}"], rel=tol)
+        assert r.mean_during == pytest.approx(truth[f"joblog_rate_during_{g}"], rel=tol)
+        assert r.x_before / r.n_before == pytest.approx(
+            truth[f"joblog_use_before_{g}"], abs=0.15)  # fmt: skip
+        assert r.x_during / r.n_during == pytest.approx(
+            truth[f"joblog_use_during_{g}"], abs=0.15)  # fmt: skip
+        assert r.lower < r.change < r.upper
+
+
+def test_demo_jobindsats_percent_files_load_as_fractions(demo_root: Path, demo_config) -> None:
+    raw = (demo_root / "data_raw/demo/herning-flere-skal-med/landstal.csv").read_text("cp1252")
+    assert ";100,0\n" in raw or ";100\n" in raw  # the curve starts at 100 %
+    for slug in ("herning-flere-skal-med", "ringkobing-skjern-stv"):
+        b = load_project(load_config(demo_config(slug))).benchmarks
+        shares = b[b["measure"].str.startswith("andel")]
+        assert shares["value"].between(0, 1).all() and shares["value"].max() > 0.1

@@ -112,3 +112,62 @@ def test_comparison_section_only_with_a_comparison_group(rendered_reports) -> No
     assert any(a.startswith("Love plot") for a in alts)
     herning = _html(rendered_reports, "herning-transport", "slutevaluering")
     assert 'id="sammenligning"' not in herning and "Sammenligningsgruppe" not in herning
+
+
+# --------------------------------------------------------------------------- seed sections
+@pytest.fixture(scope="session")
+def seed_reports(demo_root: Path) -> dict[str, Path]:
+    """Two more renders: Hedensted (joblog criteria) and the internal transport report."""
+    from evalkit.report.render import render_report, write_index
+
+    out = demo_root / "reports-seeds"
+    hed = render_report(demo_root / "projects" / "hedensted-samtale.yaml", "slutevaluering",
+                        out_dir=out, generated="2026-11-24")  # fmt: skip
+    intern = render_report(demo_root / "projects" / "herning-transport.yaml", "slutevaluering",
+                           out_dir=out, generated="2026-11-24", internal=True)  # fmt: skip
+    write_index(out, generated="2026-11-24")
+    return {"hedensted": hed.html, "intern": intern.html}
+
+
+def test_seed_sections_in_the_public_transport_report(rendered_reports) -> None:
+    html = _html(rendered_reports, "herning-transport", "slutevaluering")
+    for anchor in ("praktik", "praktik-timer", "kurser", "virksomhedsbesoeg", "fastholdelse"):
+        assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html
+    # the seed sections follow the scorecard
+    assert html.index('id="succeskriterier"') < html.index('id="praktik"')
+    assert "Borger " not in html and "INTERN" not in html
+    assert re.search(r"O/E = \d,\d\d \(95 %-konfidensinterval", html.replace("\u00a0", " "))
+
+
+def test_hedensted_report_shows_computed_joblog_criteria(seed_reports) -> None:
+    html = seed_reports["hedensted"].read_text(encoding="utf-8")
+    res = json.loads(seed_reports["hedensted"].with_name("slutevaluering.results.json").read_text())
+    for cid in ("soegte_job_jobparate", "soegte_job_forsikrede", "joblog_jobparate",
+                "joblog_forsikrede"):  # fmt: skip
+        assert res["verdicts"][cid] in ("opfyldt", "ikke opfyldt")
+        crit = next(c for c in res["criteria"] if c["id"] == cid)
+        assert crit["n"] > 0 and (crit["lower"] is not None or crit["suppressed"])
+    change = next(c for c in res["criteria"] if c["id"] == "soegte_job_jobparate")
+    assert change["method"] == "paired-delta-log-ratio-of-means" and change["unit"] == "change"
+    for anchor in ("survey", "soegte-job", "selvbooking-joblog", "antal-jobparate",
+                   "ledighed-rang"):  # fmt: skip
+        assert f'href="#{anchor}"' in html
+    assert "Søgte job pr. uge før" in html and "kan ikke afgøres</td>" not in html.split(
+        'id="succeskriterier"')[1].split("</table>")[0]  # fmt: skip
+    assert not re.search(r"P(HER|AAL|RIN|HED)\d{6}", html)
+
+
+def test_internal_report_is_marked_lists_citizens_and_stays_out_of_the_index(
+    seed_reports,
+) -> None:
+    path = seed_reports["intern"]
+    assert path.name == "slutevaluering-intern.html"
+    html = path.read_text(encoding="utf-8")
+    header = re.search(r'<header class="report-header">.*?</header>', html, re.S).group(0)
+    assert "INTERN – må ikke offentliggøres" in header
+    assert "Pr. borger (intern)" in html and ">Borger 1<" in html
+    assert not re.search(r"P(HER|AAL|RIN|HED)\d{6}", html)
+    results = path.with_name("slutevaluering-intern.results.json").read_text(encoding="utf-8")
+    assert "Borger" not in results and not re.search(r"PHER\d{6}", results)
+    index = (path.parents[1] / "index.html").read_text(encoding="utf-8")
+    assert "intern" not in index and 'href="hedensted-samtale/slutevaluering.html"' in index

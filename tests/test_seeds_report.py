@@ -63,6 +63,18 @@ def test_unknown_section_is_a_config_error_naming_the_key(tmp_path: Path, demo_c
         prepare(path)
 
 
+def test_validate_command_reports_an_unknown_section(tmp_path: Path, demo_config, capsys) -> None:
+    from evalkit.cli import main
+
+    raw = yaml.safe_load(demo_config("herning-transport").read_text(encoding="utf-8"))
+    raw["sections"] = ["praktik", "kurs"]
+    raw["data"]["dir"] = str(demo_config("herning-transport").parent / raw["data"]["dir"])
+    path = tmp_path / "x.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    assert "key 'sections[1]'" in capsys.readouterr().err
+
+
 def test_transport_praktik_hours_courses_visits_retention(analysis) -> None:
     a = analysis("herning-transport")
     html = seed_sections(a)

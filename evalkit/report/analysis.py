@@ -22,6 +22,7 @@ from evalkit._files import atomic_write_text
 from evalkit.config import REPORT_KINDS, ProjectConfig, load_config
 from evalkit.criteria import CriterionResult, EvaluationContext, evaluate_criteria
 from evalkit.io import ProjectData, load_project
+from evalkit.report.subset import apply_subset, check_subset
 from evalkit.spells import build_spells
 from evalkit.survival import KaplanMeierResult, kaplan_meier
 
@@ -45,6 +46,7 @@ class Analysis:
     reference_curve: pd.DataFrame | None
     parameters: dict[str, Any] = field(default_factory=dict)
     internal: bool = False
+    subset: dict[str, str] | None = None
 
     @property
     def cutoff(self) -> dt.date:
@@ -78,6 +80,7 @@ class Analysis:
             "project": self.config.slug,
             "title": self.config.title,
             "kommune": self.config.kommune,
+            **({"subset": self.subset} if self.subset else {}),
             "report_kind": self.kind,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "period": {
@@ -125,6 +128,7 @@ def prepare(
     as_of: str | dt.date | None = None,
     generated: str | dt.date | None = None,
     internal: bool = False,
+    subset: dict[str, str] | None = None,
 ) -> Analysis:
     """Load, validate and compute everything a report shows.
 
@@ -143,10 +147,16 @@ def prepare(
         The internal variant for the kommune's own use: seed sections may add
         per-citizen detail (labelled "Borger 1..n", never an id); the header says
         "INTERN – må ikke offentliggøres".
+    subset : dict of str to str, optional
+        ``{column: value}``, e.g. ``{"kommune": "Aalborg"}``: the report covers only the
+        matching participants and names the value in its title (and as its kommune); see
+        :func:`evalkit.report.subset.apply_subset`.
 
     Raises
     ------
     evalkit.config.ConfigError, evalkit.schemas.DataValidationError
+    ValueError
+        For a subset column that does not exist or a value no participant has.
     """
     if kind not in REPORT_KINDS:
         raise ValueError(f"kind must be one of {REPORT_KINDS}, but was {kind!r}")
@@ -163,6 +173,7 @@ def prepare(
     generated = generated or dt.date.today()
 
     data = load_project(config)
+    config, data = apply_subset(config, data, subset)
     spells = build_spells(
         data.status, data.participants, k=config.spells_k, competing=config.competing, as_of=as_of
     )
@@ -210,6 +221,8 @@ def prepare(
             "generated": generated.isoformat(),
             "k": config.spells_k,
             **({"internal": True} if internal else {}),
+            **({"subset": ", ".join(f"{k} = {v}" for k, v in subset.items())} if subset else {}),
         },
         internal=internal,
+        subset=check_subset(subset),
     )

@@ -16,6 +16,7 @@ import json
 import re
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import nbformat
 import evalkit
 from evalkit._files import atomic_write, atomic_write_text
 from evalkit.config import load_config
+from evalkit.report.subset import check_subset, index_groups, subset_slug
 
 __all__ = [
     "NOTEBOOK",
@@ -142,6 +144,8 @@ def render_report(
     kernel: str = "evalkit",
     suffix: str = "",
     internal: bool = False,
+    subset: Mapping[str, str] | None = None,
+    engine: Callable[..., Any] | None = None,
 ) -> RenderResult:
     """Execute the report notebook for one project and write HTML + results.json.
 
@@ -163,6 +167,13 @@ def render_report(
     internal : bool, default False
         Render the internal variant (per-citizen detail, marked "INTERN – må ikke
         offentliggøres") to ``<kind>-intern<suffix>.html``; it is left out of the index.
+    subset : dict of str to str, optional
+        ``{column: value}``, e.g. ``{"kommune": "Aalborg"}``: a report on the matching
+        participants only (:mod:`evalkit.report.subset`), written to
+        ``out_dir/<slug>/<value slug>/``.
+    engine : callable, optional
+        Executes the notebook, with the signature of :func:`papermill.execute_notebook`
+        (default); :meth:`evalkit.report.batch.WarmKernel.execute_notebook` reuses a kernel.
 
     Raises
     ------
@@ -174,7 +185,9 @@ def render_report(
     t0 = time.perf_counter()
     config = load_config(config_path)
     out_dir = Path(out_dir)
-    target = out_dir / config.slug
+    subset = check_subset(subset)
+    target = out_dir / config.slug / subset_slug(subset) if subset else out_dir / config.slug
+    label = f"{config.slug}/{target.name}" if subset else config.slug
     name = f"{kind}{'-intern' if internal else ''}{suffix}"
     generated = (generated or dt.date.today()).__str__()
     with tempfile.TemporaryDirectory(prefix="evalkit-") as tmp:
@@ -187,9 +200,10 @@ def render_report(
             "generated": generated,
             "results_path": str(results_tmp),
             "internal": bool(internal),
+            **({"subset": subset} if subset else {}),
         }
         try:
-            pm.execute_notebook(
+            (engine or pm.execute_notebook)(
                 str(notebook),
                 str(executed),
                 parameters=params,
@@ -199,14 +213,15 @@ def render_report(
                 cwd=str(Path(notebook).parent),
             )
         except Exception as exc:  # papermill wraps the cell's error
-            failed = out_dir / "_failed" / f"{config.slug}-{name}.ipynb"
+            failed = out_dir / "_failed" / f"{label.replace('/', '-')}-{name}.ipynb"
             if executed.exists():
                 atomic_write(failed, lambda t: Path(t).write_bytes(executed.read_bytes()))
             else:
                 failed = None
-            raise ReportError(f"{config.slug} {name}: {_short_error(exc)}", failed) from None
+            raise ReportError(f"{label} {name}: {_short_error(exc)}", failed) from None
         nb = nbformat.read(executed, as_version=4)
-        page = export_html(nb, f"{config.title} – {kind}{' (intern)' if internal else ''}")
+        title = f"{config.title}: {', '.join(subset.values())}" if subset else config.title
+        page = export_html(nb, f"{title} – {kind}{' (intern)' if internal else ''}")
         html_path = atomic_write_text(target / f"{name}.html", page)
         results_path = atomic_write(
             target / f"{name}.results.json",
@@ -247,5 +262,6 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
     from evalkit.formatting import fmt_date
 
     date = fmt_date(generated or dt.date.today())
-    page = _env().get_template("index.html.j2").render(rows=rows, date=date)
+    groups = index_groups(out_dir)  # per-kommune (subset) reports, grouped by project
+    page = _env().get_template("index.html.j2").render(rows=rows, groups=groups, date=date)
     return atomic_write_text(out_dir / "index.html", page)

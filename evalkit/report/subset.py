@@ -1,0 +1,225 @@
+"""Reports for one part of a project's data, e.g. one kommune of a national panel.
+
+A *subset* is a mapping ``{column: value}`` over participant columns. :func:`apply_subset`
+keeps the participants with that value (and their weekly status, activities and joblog),
+so spells, curves and criteria describe the subset only; a subset on ``kommune`` also
+makes that kommune the report's kommune (criteria such as ``count_change`` then read the
+kommune's own benchmark figures). ``evalkit run CONFIG --by kommune`` renders one report
+per value of :func:`subset_values`, into ``reports/<slug>/<slugify(value)>/``.
+
+Example
+-------
+>>> slugify("Ringkøbing-Skjern")
+'ringkoebing-skjern'
+>>> sorted(["Aarhus", "Ærø", "Odense", "Aabenraa"], key=danish_key)
+['Odense', 'Ærø', 'Aabenraa', 'Aarhus']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evalkit.config import ProjectConfig
+from evalkit.io import ProjectData
+
+__all__ = [
+    "apply_subset",
+    "check_subset",
+    "danish_key",
+    "index_groups",
+    "slugify",
+    "subset_slug",
+    "subset_values",
+]
+
+_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
+_ORDER = str.maketrans({"æ": "{", "ø": "|", "å": "}"})  # after z, in Danish order
+_PERSON_TABLES = ("status", "activities", "joblog")
+
+
+def slugify(value: object) -> str:
+    """A file-name-safe lower-case slug of a value (``æ``->``ae``, ``ø``->``oe``, ``å``->``aa``).
+
+    Raises
+    ------
+    ValueError
+        When nothing is left of the value (e.g. only punctuation).
+    """
+    text = str(value).translate(_LETTERS)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if not slug:
+        raise ValueError(f"value must contain letters or digits, but was {value!r}")
+    return slug
+
+
+def danish_key(text: object) -> str:
+    """Sort key in Danish alphabetical order: æ, ø, å (and aa) after z."""
+    s = str(text).lower()
+    return re.sub(r"aa", "å", s).translate(_ORDER)
+
+
+def check_subset(subset: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """Validate a subset mapping; returns ``{column: str(value)}`` or None.
+
+    Raises
+    ------
+    TypeError
+        When ``subset`` is not a mapping of column names.
+    ValueError
+        When it is empty.
+    """
+    if subset is None:
+        return None
+    if not isinstance(subset, Mapping) or not all(isinstance(k, str) for k in subset):
+        raise TypeError(f"subset must be a mapping {{column: value}}, but was {subset!r}")
+    if not subset:
+        raise ValueError("subset must name at least one column, but was {}")
+    return {k: str(v) for k, v in subset.items()}
+
+
+def subset_slug(subset: Mapping[str, Any]) -> str:
+    """Folder name of a subset's reports: the slugs of its values joined by ``-``."""
+    return "-".join(slugify(v) for v in subset.values())
+
+
+def apply_subset(
+    config: ProjectConfig, data: ProjectData, subset: Mapping[str, Any] | None
+) -> tuple[ProjectConfig, ProjectData]:
+    """Restrict a project to the participants matching ``subset``.
+
+    Parameters
+    ----------
+    config : ProjectConfig
+    data : ProjectData
+        From :func:`evalkit.io.load_project`.
+    subset : mapping of str to value, or None
+        ``{column: value}``; participants whose column equals the value (as text) are kept.
+        None returns the inputs unchanged.
+
+    Returns
+    -------
+    (ProjectConfig, ProjectData)
+        The title gets ``": <value>"``; with a ``kommune`` column the config's kommune is
+        the value. Status, activities and joblog keep the kept persons' rows only (rows
+        without a person, e.g. company visits, are dropped). Benchmarks, survey and
+        indicators are unchanged; ``files`` still names the whole input files.
+
+    Raises
+    ------
+    ValueError
+        When a column is not in the participants table or no participant matches.
+    """
+    subset = check_subset(subset)
+    if subset is None:
+        return config, data
+    p = data.participants
+    keep = pd.Series(True, index=p.index)
+    for column, value in subset.items():
+        if column not in p.columns:
+            raise ValueError(
+                f"subset column must be a participants column "
+                f"({', '.join(map(str, p.columns))}), but was {column!r}"
+            )
+        keep &= p[column].astype("string").fillna("") == value
+    if not keep.any():
+        raise ValueError(f"subset {subset!r} matches no participant")
+    part = p[keep]
+    persons = part["person_id"]
+    tables: dict[str, Any] = {"participants": part}
+    for name in _PERSON_TABLES:
+        table = getattr(data, name)
+        if table is not None:
+            tables[name] = table[table["person_id"].isin(persons)]
+    label = ", ".join(subset.values())
+    changes: dict[str, Any] = {"title": f"{config.title}: {label}"}
+    if "kommune" in subset:
+        changes["kommune"] = subset["kommune"]
+    return dataclasses.replace(config, **changes), dataclasses.replace(data, **tables)
+
+
+def subset_values(data: ProjectData, column: str) -> list[str]:
+    """The distinct values of a participants column in the project arm, in Danish order.
+
+    Raises
+    ------
+    ValueError
+        When the column is not in the participants table.
+    """
+    p = data.participants
+    if column not in p.columns:
+        raise ValueError(
+            f"column must be a participants column ({', '.join(map(str, p.columns))}), "
+            f"but was {column!r}"
+        )
+    values = p.loc[p["arm"] == "indsats", column].dropna().astype(str).unique()
+    return sorted(values, key=danish_key)
+
+
+_VERDICTS = ("opfyldt", "ikke opfyldt", "kan ikke afgøres")
+
+
+def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
+    """The per-subset reports under ``out_dir`` grouped for ``index.html``.
+
+    Reads every ``<slug>/<value slug>/<kind>.results.json`` (internal variants and
+    ``_failed`` are skipped) and groups them by project, subset column and report kind.
+
+    Returns
+    -------
+    list of dict
+        One per group, ordered by title: ``id``, ``title`` (the project's), ``by`` (the
+        column), ``kind``, ``rows`` (per value, in Danish order: ``href``, ``value``,
+        ``as_of``, ``n`` and the count of criteria per verdict) and ``criteria`` (per
+        criterion: ``label`` and the number of reports per verdict).
+    """
+    out_dir = Path(out_dir)
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for res in sorted(out_dir.glob("*/*/*.results.json")):
+        rel = res.relative_to(out_dir)
+        if rel.parts[0].startswith("_") or res.name.endswith("-intern.results.json"):
+            continue
+        data = json.loads(res.read_text(encoding="utf-8"))
+        subset = data.get("subset")
+        if not subset:
+            continue
+        by, value = ", ".join(subset), ", ".join(subset.values())
+        kind = data.get("report_kind", "")
+        key = (rel.parts[0], by, kind)
+        title = str(data.get("title", rel.parts[0])).removesuffix(f": {value}")
+        group = groups.setdefault(
+            key,
+            {"id": slugify(f"{rel.parts[0]}-{by}-{kind}"), "title": title, "by": by,
+             "kind": kind, "rows": [], "criteria": {}},
+        )  # fmt: skip
+        verdicts = list(data.get("verdicts", {}).values())
+        group["rows"].append(
+            {
+                "href": "/".join(rel.parts[:-1])
+                + f"/{res.name.removesuffix('.results.json')}.html",
+                "value": value,
+                "as_of": data.get("as_of") or "",
+                "n": data.get("n_participants", ""),
+                **{v.replace(" ", "_"): verdicts.count(v) for v in _VERDICTS},
+            }
+        )
+        for crit in data.get("criteria", []):
+            counts = group["criteria"].setdefault(
+                crit["id"], {"label": crit["label"], **{v.replace(" ", "_"): 0 for v in _VERDICTS}}
+            )
+            if crit["verdict"] in _VERDICTS:
+                counts[crit["verdict"].replace(" ", "_")] += 1
+    out = []
+    for group in sorted(groups.values(), key=lambda g: (danish_key(g["title"]), g["kind"])):
+        group["rows"].sort(key=lambda r: danish_key(r["value"]))
+        group["criteria"] = list(group["criteria"].values())
+        out.append(group)
+    return out

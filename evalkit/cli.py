@@ -4,7 +4,8 @@
     evalkit validate CONFIG [CONFIG ...]
     evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
         [--internal]
-    evalkit run --all [--projects projects] [--jobs N]
+    evalkit run --all [--projects projects] [--jobs N] [--engine warm|papermill]
+    evalkit run CONFIG --by kommune [--jobs N]       (one report per kommune)
     evalkit pseudonymise INPUT OUTPUT --columns cpr [--key-file F]
     evalkit index [--out reports]
 
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 __all__ = ["main"]
@@ -48,7 +49,25 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="reports", help="output folder (default reports)")
     r.add_argument("--as-of", default=None, help="status date yyyy-mm-dd (status reports)")
     r.add_argument("--date", default=None, help="generation date printed in reports")
-    r.add_argument("--jobs", type=int, default=1, help="reports rendered in parallel")
+    r.add_argument("--jobs", type=int, default=1, help="worker processes, each with a warm kernel")
+    r.add_argument(
+        "--by",
+        default=None,
+        metavar="COLUMN",
+        help="one report per value of this participants column, e.g. kommune "
+        "(<out>/<slug>/<value>/<kind>.html)",
+    )
+    r.add_argument(
+        "--notebook",
+        default=None,
+        help="report notebook to run (default notebooks/evaluering.ipynb), e.g. an extended copy",
+    )
+    r.add_argument(
+        "--engine",
+        choices=["warm", "papermill"],
+        default="warm",
+        help="warm: reuse one kernel per worker (default); papermill: a new kernel per report",
+    )
     r.add_argument(
         "--internal",
         action="store_true",
@@ -67,6 +86,7 @@ def _demo(args: argparse.Namespace) -> int:
     import time
 
     from evalkit.demo import generate_all
+    from evalkit.demo.national import FOLDER, KOMMUNER, generate_national
 
     t0 = time.perf_counter()
     files = generate_all(args.out, seed=args.seed)
@@ -74,6 +94,12 @@ def _demo(args: argparse.Namespace) -> int:
     print(
         f"evalkit: wrote {n} demo files for {len(files)} projects to {args.out} "
         f"in {time.perf_counter() - t0:.1f} s"
+    )
+    t0 = time.perf_counter()
+    national = generate_national(args.out, seed=args.seed)
+    print(
+        f"evalkit: wrote {len(national)} national demo files ({len(KOMMUNER)} kommuner) to "
+        f"{Path(args.out) / FOLDER} in {time.perf_counter() - t0:.1f} s"
     )
     return 0
 
@@ -108,20 +134,21 @@ def _validate(args: argparse.Namespace) -> int:
     return 2 if bad else 0
 
 
-def _render_job(
-    job: tuple[str, str, str, str | None, str | None, bool],
-) -> tuple[str, str, float]:
-    from evalkit.report.render import render_report
+def _subsets(path: str, column: str) -> list[dict[str, str]]:
+    """One subset per value of ``column`` in the project's participants (Danish order)."""
+    from evalkit.config import load_config
+    from evalkit.io import load_project
+    from evalkit.report.subset import subset_values
 
-    config, kind, out, as_of, date, internal = job
-    res = render_report(config, kind, out_dir=out, as_of=as_of, generated=date, internal=internal)
-    return str(res.html), str(res.results), res.seconds
+    values = subset_values(load_project(load_config(path)), column)
+    return [{column: v} for v in values]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    import time
 
     from evalkit.config import load_config
+    from evalkit.report.batch import BatchJob, render_batch
     from evalkit.report.render import write_index
 
     configs = list(args.configs)
@@ -130,10 +157,19 @@ def _run(args: argparse.Namespace) -> int:
     if not configs:
         print("evalkit run: give one or more configs, or --all", file=sys.stderr)
         return 2
-    jobs: list[tuple[str, str, str, str | None, str | None, bool]] = []
+    if args.jobs < 1:
+        print(f"evalkit run: --jobs must be at least 1, but was {args.jobs}", file=sys.stderr)
+        return 2
+    jobs: list[BatchJob] = []
     invalid = 0
     for path in configs:
         problems = _problems(path)
+        subsets: list[dict[str, str] | None] = [None]
+        if not problems and args.by:
+            try:
+                subsets = list(_subsets(path, args.by))
+            except ValueError as exc:
+                problems = [f"--by {args.by}: {exc}"]
         if problems:
             invalid += 1
             print(f"{path}: {len(problems)} problem(s); not rendered", file=sys.stderr)
@@ -141,31 +177,35 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"  {line}", file=sys.stderr)
             continue
         kinds = load_config(path).reports if args.kind == "all" else (args.kind,)
-        jobs += [(path, kind, args.out, args.as_of, args.date, args.internal) for kind in kinds]
+        jobs += [
+            BatchJob(
+                path, kind, args.out, args.as_of, args.date, subset, args.internal, args.notebook
+            )
+            for subset in subsets
+            for kind in kinds
+        ]
 
-    done: list[str] = []
-    failed: list[str] = []
-    workers = max(1, min(args.jobs, len(jobs) or 1))
-    with (
-        ProcessPoolExecutor(max_workers=workers) as pool,
-        tqdm(total=len(jobs), desc="Rapporter", unit="rapport", file=sys.stderr) as bar,
-    ):
-        futures = {pool.submit(_render_job, job): job for job in jobs}
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                html_path, _, seconds = fut.result()
-                done.append(html_path)
-                bar.set_postfix_str(f"{Path(job[0]).stem} {job[1]} {seconds:.1f} s")
-            except Exception as exc:  # one failing report never stops the others
-                failed.append(f"{job[0]} ({job[1]}): {exc}")
-            bar.update(1)
+    t0 = time.perf_counter()
+    outcomes = render_batch(jobs, workers=args.jobs, engine=args.engine)
+    seconds = time.perf_counter() - t0
+    done = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
     index = write_index(args.out, generated=args.date)
-    print(f"\n{len(done)} rapport(er) dannet, {len(failed)} fejlede, {invalid} ugyldige input.")
-    for path in sorted(done):
-        print(f"  {path}")
-    for line in failed:
-        print(f"  FEJL {line}", file=sys.stderr)
+    rate = f" på {seconds:.0f} s ({60 * len(outcomes) / seconds:.0f} pr. minut)" if done else ""
+    print(
+        f"\n{len(done)} rapport(er) dannet{rate}, {len(failed)} fejlede, {invalid} ugyldige input."
+    )
+    if len(done) <= 20:
+        for path in sorted(o.html or "" for o in done):
+            print(f"  {path}")
+    else:  # one line per project (per-kommune reports lie one folder deeper)
+        folders = Counter(str(Path(o.html or "").parents[1 if o.job.subset else 0]) for o in done)
+        for folder, n in sorted(folders.items()):
+            print(f"  {folder}: {n} rapport(er)")
+    for o in failed:
+        print(f"  FEJL {o.job.config} ({o.job.label}): {o.error}", file=sys.stderr)
+        if o.failed_notebook:
+            print(f"       notebook: {o.failed_notebook}", file=sys.stderr)
     print(f"Oversigt: {index}")
     if invalid:
         return 2

@@ -303,17 +303,24 @@ def survival(a: Analysis) -> Html:
     """Survival curve of time on benefit with numbers at risk and a table of S(t)."""
     from evalkit.plots import alt_text_survival, plot_survival
 
-    if not a.curves:
+    # With a configured comparison group, its curves (unadjusted and reweighted) are shown
+    # in the comparison section; here the participants are drawn against the national curve.
+    curves = {
+        label: km
+        for label, km in a.curves.items()
+        if not (a.config.comparison and label.startswith("Sammenligningsgruppe"))
+    }
+    if not curves:
         return Html(_h2("overlevelseskurve", "Tid på ydelse") + "<p>Ingen forløb at vise.</p>")
     thr = a.config.disclosure_threshold
     k = a.config.spells_k
     fig = plot_survival(
-        a.curves,
+        curves,
         reference=a.reference_curve,
         threshold=thr,
         title=None,
     )
-    alt = alt_text_survival(a.curves, reference=a.reference_curve)
+    alt = alt_text_survival(curves, reference=a.reference_curve)
     fig_html = figure_html(
         fig,
         alt,
@@ -322,7 +329,7 @@ def survival(a: Analysis) -> Html:
         + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
     )
     rows = []
-    for label, km in a.curves.items():
+    for label, km in curves.items():
         at = km.survival_at(list(SURVIVAL_WEEKS))
         row = {"Gruppe": label, "n": fmt_count(km.n, thr)}
         for week, r in zip(SURVIVAL_WEEKS, at.itertuples(index=False), strict=True):
@@ -385,7 +392,16 @@ def method(a: Analysis) -> Html:
         "<li><strong>Kurver</strong>: Kaplan-Meier med Greenwoods varians og log-log "
         "konfidensbånd; sammenligning med landstal ved én-stikprøve log-rank test.</li>"
         f"<li><strong>Diskretionering</strong>: antal under {c.disclosure_threshold} vises ikke.</li>"
-        "</ul>"
+        + (
+            "<li><strong>Sammenligningsgruppe</strong>: propensity score (logistisk regression "
+            "på baggrundsvariablene) og ATT-vægte p/(1 − p) til ikke-deltagerne; vægtet "
+            "Kaplan-Meier med robust (infinitesimal jackknife) varians; forskel i andel på "
+            "ydelse med et interval, der tager højde for den estimerede propensity score; "
+            "Cox-regression justeret for baggrundsvariablene.</li>"
+            if c.comparison
+            else ""
+        )
+        + "</ul>"
     )
     return Html(_h2("metode", "Metode og data") + text)
 

@@ -146,11 +146,20 @@ def _result(
     if target is None:
         target = crit.get("target")
     direction = crit.get("direction", "min")
+    verdict = _verdict(est.estimate, target, direction)
+    ci_side = _ci_side(est, target, direction)
+    reason = ""
+    if suppressed:
+        # A verdict next to a hidden share would narrow the small count down (e.g. 33 of
+        # 37 and a 90 % target), so neither the verdict nor the CI's side is published.
+        verdict = "kan ikke afgøres" if target is not None else verdict
+        ci_side = None
+        reason = "resultatet er skjult af hensyn til diskretionering (små tal)"
     return CriterionResult(
         id=crit["id"],
         label=crit["label"],
         kind=crit["kind"],
-        verdict=_verdict(est.estimate, target, direction),
+        verdict=verdict,
         estimate=est.estimate,
         lower=est.lower,
         upper=est.upper,
@@ -158,7 +167,8 @@ def _result(
         target=target,
         direction=direction,
         unit=unit,
-        ci_side=_ci_side(est, target, direction),
+        ci_side=ci_side,
+        reason=reason,
         method=est.method,
         suppressed=suppressed,
         details={**est.details, **details},

@@ -90,7 +90,8 @@ def test_small_numerator_is_suppressed_in_output(tmp_path: Path) -> None:
     r = evaluate_criteria(ctx(make_config(tmp_path, [crit]), p, spells_for(p, [1] * 3 + [0] * 17)))[
         0
     ]
-    assert r.suppressed and r.verdict == "ikke opfyldt"
+    assert r.suppressed and r.verdict == "kan ikke afgøres" and "diskretionering" in r.reason
+    assert r.ci_side is None
     d = r.to_dict()
     assert d["estimate"] is None and d["lower"] is None and d["details"] == {}
 
@@ -245,8 +246,8 @@ def test_rank_and_survey(tmp_path: Path) -> None:
         )
     )
     assert (rank.estimate, rank.n, rank.verdict) == (3.0, 4, "opfyldt")
-    assert share.estimate == pytest.approx(10 / 12) and share.verdict == "ikke opfyldt"
-    assert share.suppressed  # 2 disagreeing is a small cell
+    assert share.estimate == pytest.approx(10 / 12)
+    assert share.suppressed and share.verdict == "kan ikke afgøres"  # 2 disagreeing: small cell
 
 
 def test_as_of_moves_the_period_end(tmp_path: Path) -> None:

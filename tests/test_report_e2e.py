@@ -142,18 +142,22 @@ def test_seed_sections_in_the_public_transport_report(rendered_reports) -> None:
 def test_hedensted_report_shows_computed_joblog_criteria(seed_reports) -> None:
     html = seed_reports["hedensted"].read_text(encoding="utf-8")
     res = json.loads(seed_reports["hedensted"].with_name("slutevaluering.results.json").read_text())
-    for cid in ("soegte_job_jobparate", "soegte_job_forsikrede", "joblog_jobparate",
-                "joblog_forsikrede"):  # fmt: skip
+    for cid in ("soegte_job_jobparate", "soegte_job_forsikrede", "joblog_jobparate"):
         assert res["verdicts"][cid] in ("opfyldt", "ikke opfyldt")
         crit = next(c for c in res["criteria"] if c["id"] == cid)
-        assert crit["n"] > 0 and (crit["lower"] is not None or crit["suppressed"])
+        assert crit["n"] > 0 and crit["lower"] is not None
+    # computed, but fewer than 5 non-users: share and verdict withheld (diskretionering)
+    forsikrede = next(c for c in res["criteria"] if c["id"] == "joblog_forsikrede")
+    assert forsikrede["suppressed"] and forsikrede["estimate"] is None and forsikrede["n"] > 0
+    assert res["verdicts"]["joblog_forsikrede"] == "kan ikke afgøres"
     change = next(c for c in res["criteria"] if c["id"] == "soegte_job_jobparate")
     assert change["method"] == "paired-delta-log-ratio-of-means" and change["unit"] == "change"
     for anchor in ("survey", "soegte-job", "selvbooking-joblog", "antal-jobparate",
                    "ledighed-rang"):  # fmt: skip
         assert f'href="#{anchor}"' in html
-    assert "Søgte job pr. uge før" in html and "kan ikke afgøres</td>" not in html.split(
-        'id="succeskriterier"')[1].split("</table>")[0]  # fmt: skip
+    scorecard = html.split('id="succeskriterier"')[1].split("</table>")[0]
+    assert "Søgte job pr. uge før" in html
+    assert scorecard.count("kan ikke afgøres</td>") == scorecard.count("diskretionering")
     assert not re.search(r"P(HER|AAL|RIN|HED)\d{6}", html)
 
 

@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml scripts/bootstrap.sh
 demo: $(STAMP)
 	$(BIN)/evalkit demo-data --out data_raw/demo
 	$(BIN)/evalkit run --all --jobs $(JOBS) --out reports
+	$(BIN)/evalkit run projects/landsdaekkende-jobparate.yaml --by kommune --jobs $(JOBS) --out reports
 
 ## make test: set up, lint, run the whole test suite
 test: $(STAMP) browser

@@ -16,6 +16,7 @@ import pandas as pd
 
 from evalkit.compare import alt_text_love_plot, love_plot
 from evalkit.compare_survival import AdjustedSurvivalResult, adjusted_survival
+from evalkit.disclosure import suppress_share
 from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent, fmt_pp
 from evalkit.report.analysis import SURVIVAL_WEEKS, Analysis
 from evalkit.report.sections import Html, _e, _h2, _table, figure_html
@@ -75,8 +76,8 @@ def _covariate_phrase(covariates: list[str]) -> str:
 
 
 def _small(count: float, n: int, threshold: int) -> bool:
-    x = round(count)
-    return (0 < x < threshold) or (0 < n - x < threshold)
+    """True when a category level's count (a mean times n) would reveal a small group."""
+    return suppress_share(min(round(count), n), n, threshold).suppressed
 
 
 def _balance_html(res: AdjustedSurvivalResult, threshold: int) -> str:

@@ -79,11 +79,18 @@ def _kernel_name(preferred: str = "evalkit") -> str:
     return preferred if preferred in specs else "python3"
 
 
+def _empty_html(output: nbformat.NotebookNode) -> bool:
+    """A rich output whose HTML is empty (a section with nothing to show)."""
+    html_out = output.get("data", {}).get("text/html")
+    return html_out is not None and not "".join(html_out).strip()
+
+
 def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Keep only what a reader should see, deterministically.
 
     Drops cells tagged ``remove_cell``, the parameter cells (papermill gives the injected
-    one a random id), stderr streams (warnings) and code cells left without output.
+    one a random id), stderr streams (warnings), empty HTML outputs and code cells left
+    without output.
     """
     drop_tags = {"remove_cell", "parameters", "injected-parameters"}
     cells = []
@@ -95,6 +102,7 @@ def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 o
                 for o in cell.outputs
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                and not _empty_html(o)
             ]
             if not cell.outputs:
                 continue

@@ -28,23 +28,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_positive_int
+from evalkit.schemas import STATUS_CATEGORIES  # the one list of status categories
 
 __all__ = ["SELF", "STATUS_CATEGORIES", "build_spells", "status_matrix"]
 
-STATUS_CATEGORIES: tuple[str, ...] = (
-    "selvforsoergende",
-    "dagpenge",
-    "kontanthjaelp",
-    "ressourceforloeb",
-    "sygedagpenge",
-    "ledighedsydelse",
-    "fleksjob",
-    "foertidspension",
-    "uddannelse",
-    "udvandret",
-    "doed",
-    "oevrig",
-)
 SELF = "selvforsoergende"
 _MISSING = -1
 

@@ -76,3 +76,15 @@ def test_planted_values_are_documented() -> None:
     doc = (ROOT / "docs" / "demo-data.md").read_text(encoding="utf-8")
     assert "1.35" in doc and str(PLANTED["aalborg-jobparate"]["hazard_ratio_indsats"]) in doc
     assert "14.6 %" in doc and "0.88" in doc
+
+
+def test_excel_files_carry_no_time_of_writing(tmp_path: Path) -> None:
+    """xlsx stamps creation time and zip entry times; ours are fixed so bytes repeat."""
+    import zipfile
+
+    generate_project(PROJECTS["ringkobing-skjern-stv"], tmp_path, seed=3)
+    with zipfile.ZipFile(tmp_path / "ringkobing-skjern-stv" / "deltagere.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {(2024, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert core.count("2024-01-01T00:00:00Z") == 2
+    assert pd.read_excel(tmp_path / "ringkobing-skjern-stv" / "deltagere.xlsx").shape[0] == 547

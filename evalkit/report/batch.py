@@ -125,11 +125,12 @@ class WarmKernel:
 
     def start(self) -> None:
         """Start the kernel (in the current directory) and record its fresh state."""
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        from evalkit.report._kernel import IPCKernelManager
+
         self.shutdown()
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        km = IPCKernelManager(kernel_name=self.kernel_name)
         # as nbclient does for ipykernel: no history file shared between kernels
         run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
         kc = km.client()

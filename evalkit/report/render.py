@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +212,11 @@ def render_report(
             **({"subset": subset} if subset else {}),
         }
         try:
-            (engine or pm.execute_notebook)(
+            if engine is None:
+                from evalkit.report._kernel import IPCKernelManager
+
+                engine = partial(pm.execute_notebook, kernel_manager_class=IPCKernelManager)
+            engine(
                 str(notebook),
                 str(executed),
                 parameters=params,

@@ -7,7 +7,8 @@ one :class:`~evalkit.schemas.DataValidationError` listing *all* problems found, 
 naming the file, the line, the column and what was expected. Raw files are only read.
 
 Everything is vectorised: values are parsed once per distinct value (``pd.factorize``),
-so a 12,500 x 260 DREAM panel loads in about a second (``docs/performance.md``).
+so a 12,500 x 260 DREAM panel loads in about a second (``docs/performance.md``). Cell
+parsing lives in :mod:`evalkit._parse`, the DREAM wide layout in :mod:`evalkit._dream`.
 
 Example
 -------
@@ -21,16 +22,16 @@ from __future__ import annotations
 import hashlib
 import io as _io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from evalkit._dream import _WIDE_HOURS, _WIDE_WEEK, _wide_status
+from evalkit._parse import _by_unique, _dates, _number, _text, _weeks
 from evalkit.config import DataSource, ProjectConfig
 from evalkit.schemas import (
-    CPR_MASK,
     STATUS_CATEGORIES,
     TABLE_COLUMNS,
     ColumnSpec,
@@ -73,8 +74,6 @@ DEFAULT_STATUS_CODES: dict[str, str] = {
     "999": "oevrig",
 }
 
-_WIDE_WEEK = re.compile(r"^y_(\d{2})(\d{2})$")
-_WIDE_HOURS = re.compile(r"^t_(\d{2})(\d{2})$")
 _DATE_TEXT = "a date dd-mm-yyyy or yyyy-mm-dd"
 _WEEK_TEXT = "an ISO week (2020-W05, 202005 or a date); week 53 only in years that have one"
 _TRUE = {"1", "ja", "j", "sand", "true", "yes", "x"}
@@ -282,82 +281,6 @@ def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.nd
 # --------------------------------------------------------------------------- value parsing
 
 
-def _text(s: pd.Series) -> pd.Series:
-    """Values as stripped text (pandas 'string'); empty cells as <NA>; 12.0 as '12'."""
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        out = s.dt.strftime("%Y-%m-%d").astype("string")
-    else:
-        out = s.astype("string").str.strip()
-        if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-            out = out.str.replace(r"^(-?\d+)\.0$", r"\1", regex=True)
-    return out.mask(out == "")
-
-
-def _by_unique(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """Apply ``parse`` to the distinct values of ``s`` only, then spread back."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    parsed = parse(pd.Series(uniques, dtype=s.dtype))
-    out = (
-        parsed.take(np.where(codes < 0, 0, codes)) if len(parsed) else parsed.reindex(range(len(s)))
-    )
-    out = out.reset_index(drop=True)
-    if (codes < 0).any():
-        out = out.mask(pd.Series(codes < 0))
-    return out
-
-
-def _number(t: pd.Series, danish: bool) -> pd.Series:
-    t = t.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-    comma = t.str.contains(",", regex=False).fillna(False)
-    dk = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    out = t.where(~comma, dk)
-    if danish:
-        thousands = t.str.fullmatch(r"-?[1-9]\d{0,2}(\.\d{3})+").fillna(False) & ~comma
-        out = out.where(~thousands, t.str.replace(".", "", regex=False))
-    return pd.to_numeric(out, errors="coerce").astype("float64")
-
-
-def _dates(t: pd.Series) -> pd.Series:
-    out = pd.to_datetime(t, format="%d-%m-%Y", errors="coerce")
-    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M:%S"):
-        todo = out.isna() & t.notna()
-        if not todo.any():
-            break
-        out = out.where(~todo, pd.to_datetime(t.where(todo), format=fmt, errors="coerce"))
-    return out.astype("datetime64[ns]")
-
-
-def _iso_monday(year: np.ndarray, week: np.ndarray) -> np.ndarray:
-    """Monday of ISO (year, week); NaT where the week does not exist in that year."""
-    year = np.asarray(year, dtype=np.int64)
-    week = np.asarray(week, dtype=np.int64)
-    ok = (week >= 1) & (week <= 53) & (year >= 1900) & (year <= 2200)
-    y = np.where(ok, year, 2000)
-    jan4 = (y - 1970).astype("datetime64[Y]").astype("datetime64[D]") + np.timedelta64(3, "D")
-    dow = (jan4.astype(np.int64) - 4) % 7  # 1970-01-05 was a Monday
-    monday = jan4 - dow.astype("timedelta64[D]") + ((week - 1) * 7).astype("timedelta64[D]")
-    # Week 53 exists only if its Monday still belongs to the ISO year (before its 29 Dec).
-    next_jan4 = (y - 1969).astype("datetime64[Y]").astype("datetime64[D]") + np.timedelta64(3, "D")
-    next_dow = (next_jan4.astype(np.int64) - 4) % 7
-    ok &= monday < next_jan4 - next_dow.astype("timedelta64[D]")
-    return np.where(ok, monday, np.datetime64("NaT")).astype("datetime64[ns]")
-
-
-def _weeks(t: pd.Series) -> pd.Series:
-    iso = t.str.extract(r"^(\d{4})-?W(\d{1,2})$")
-    compact = t.str.extract(r"^(\d{4})(\d{2})$")
-    y = iso[0].fillna(compact[0])
-    w = iso[1].fillna(compact[1])
-    have = y.notna().to_numpy()
-    out = np.full(len(t), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if have.any():
-        out[have] = _iso_monday(y[have].astype(int).to_numpy(), w[have].astype(int).to_numpy())
-    res = pd.Series(out)
-    as_date = _dates(t.where(~pd.Series(have)))
-    res = res.where(pd.Series(have), as_date - pd.to_timedelta(as_date.dt.dayofweek, unit="D"))
-    return res.astype("datetime64[ns]")
-
-
 def _status_lookup(codes: dict[str, str]) -> dict[str, str]:
     lookup = dict(DEFAULT_STATUS_CODES)
     lookup.update({str(k).strip(): v for k, v in codes.items()})
@@ -521,137 +444,6 @@ def _canonical(source: DataSource, loaded: _Loaded, raw: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(out)
 
 
-def _wide_status(source: DataSource, loaded: _Loaded, raw: pd.DataFrame) -> pd.DataFrame | None:
-    """DREAM wide (one row per person, ``y_YYWW`` columns) -> long canonical status."""
-    id_raw = next((r for r, c in source.columns.items() if c == "person_id"), "person_id")
-    loaded.names = {"person_id": id_raw, "week": "y_YYWW", "status": "y_YYWW", "hours": "t_YYWW"}
-    file = loaded.file
-    if id_raw not in raw.columns:
-        loaded.problems.append(
-            missing_column(file, id_raw, "person_id", [str(c) for c in raw.columns])
-        )
-        return None
-    weeks: dict[str, np.datetime64] = {}
-    hour_cols: dict[str, str] = {}
-    for name in raw.columns:
-        m, h = _WIDE_WEEK.match(name), _WIDE_HOURS.match(name)
-        if name.startswith("y_") and m is None:
-            loaded.problems.append(Problem(file, 1, name, "a week column named y_YYWW", None))
-            continue
-        if name.startswith("t_") and h is None:
-            loaded.problems.append(Problem(file, 1, name, "an hours column named t_YYWW", None))
-            continue
-        match = m or h
-        if match is None:
-            continue
-        yy, ww = int(match.group(1)), int(match.group(2))
-        year = 2000 + yy if yy < 90 else 1900 + yy
-        monday = _iso_monday(np.array([year]), np.array([ww]))[0]
-        if np.isnat(monday):
-            loaded.problems.append(
-                Problem(file, 1, name, f"an ISO week: {year} has no week {ww:02d}", None)
-            )
-            continue
-        if m:
-            weeks[name] = monday
-        else:
-            hour_cols["y_" + name[2:]] = name
-    if not weeks:
-        loaded.problems.append(
-            Problem(file, 1, None, "week columns named y_YYWW (DREAM wide)", None)
-        )
-        return None
-    for y in set(hour_cols) - set(weeks):
-        loaded.problems.append(
-            Problem(file, 1, hour_cols[y], f"a matching status column {y}", None)
-        )
-    ycols = sorted(weeks, key=lambda c: weeks[c])
-    mondays = np.array([weeks[c] for c in ycols], dtype="datetime64[ns]")
-    n, k = len(raw), len(ycols)
-    ids = _text(raw[id_raw]).astype(object).where(lambda s: s.notna(), None).to_numpy()
-
-    block = raw[ycols]
-    if not all(d == np.dtype(object) for d in block.dtypes):
-        block = block.apply(lambda c: _text(c).fillna("")).astype(object)
-    codes, uniques = pd.factorize(block.to_numpy(dtype=object).ravel(), use_na_sentinel=True)
-    lookup = _status_lookup(source.codes)
-    utext = _text(pd.Series(uniques, dtype=object)).fillna("")
-    ucat = pd.Categorical(utext.map(lookup), categories=list(STATUS_CATEGORIES)).codes
-    cat = np.where(codes < 0, 0, ucat[np.where(codes < 0, 0, codes)]).astype(np.int8)
-    bad = np.flatnonzero(cat < 0)
-    for i in bad[:_LIMIT]:
-        r, j = divmod(int(i), k)
-        value = str(uniques[codes[i]])
-        if looks_like_cpr(value):
-            problems = Problem(
-                file, int(loaded.lines[r]), ycols[j], "no CPR numbers in the data", CPR_MASK
-            )
-        else:
-            problems = Problem(
-                file,
-                int(loaded.lines[r]),
-                ycols[j],
-                "a status code or category (see data.status.codes in the config)",
-                mask_value(value),
-            )
-        loaded.problems.append(problems)
-    if bad.size > _LIMIT:
-        loaded.problems.append(
-            Problem(file, None, "y_YYWW", "a status code", f"{bad.size - _LIMIT} more")
-        )
-
-    hours = np.zeros(n * k)
-    if hour_cols:
-        hblock = (
-            pd.DataFrame({y: raw[hour_cols[y]] if y in hour_cols else "" for y in ycols})
-            .to_numpy(dtype=object)
-            .ravel()
-        )
-        hcodes, huniq = pd.factorize(hblock, use_na_sentinel=True)
-        hnum = _number(
-            _text(pd.Series(huniq, dtype=object)), danish=raw.attrs.get("sep", ";") == ";"
-        )
-        htext = _text(pd.Series(huniq, dtype=object))
-        hbad_u = (htext.notna() & hnum.isna()).to_numpy()
-        hvals = hnum.fillna(0.0).to_numpy()
-        safe = np.where(hcodes < 0, 0, hcodes)
-        hours = np.where(hcodes < 0, 0.0, hvals[safe]) if len(hvals) else hours
-        hbad = np.flatnonzero((hcodes >= 0) & hbad_u[safe]) if len(hvals) else np.zeros(0, int)
-        for i in hbad[:_LIMIT]:
-            r, j = divmod(int(i), k)
-            loaded.problems.append(
-                Problem(
-                    file,
-                    int(loaded.lines[r]),
-                    hour_cols.get(ycols[j], "t_YYWW"),
-                    "a number of hours (decimal comma allowed)",
-                    mask_value(str(huniq[hcodes[i]])),
-                )
-            )
-    frame = pd.DataFrame(
-        {
-            "person_id": np.repeat(ids, k),
-            "week": np.tile(mondays, n),
-            "status": pd.Categorical.from_codes(
-                np.maximum(cat, -1), categories=list(STATUS_CATEGORIES)
-            ),
-            "hours": hours,
-        }
-    )
-    loaded.reported["status"] = cat < 0
-    loaded.lines = np.repeat(loaded.lines, k)
-    labels = np.array(ycols, dtype=object)
-    tlabels = np.array([hour_cols.get(y, "t_" + y[2:]) for y in ycols], dtype=object)
-    widx = np.tile(np.arange(k), n)
-    loaded.wide_cols = {
-        "person_id": np.full(1, id_raw, dtype=object)[np.zeros(n * k, dtype=np.int8)],
-        "week": labels[widx],
-        "status": labels[widx],
-        "hours": tlabels[widx],
-    }
-    return frame
-
-
 def _generic(source: DataSource, raw: pd.DataFrame) -> pd.DataFrame:
     """Free-form table (indicators): rename, turn columns that are all numbers into floats."""
     frame = raw.rename(columns=source.columns).reset_index(drop=True)
@@ -692,7 +484,7 @@ def _load(source: DataSource) -> _Loaded:
         loaded.frame = _generic(source, raw)
         return loaded
     if source.table == "status" and source.layout == "wide":
-        frame = _wide_status(source, loaded, raw)
+        frame = _wide_status(source, loaded, raw, lookup=_status_lookup(source.codes), limit=_LIMIT)
     else:
         frame = _canonical(source, loaded, raw)
     if frame is None:

@@ -177,7 +177,7 @@ def test_dream_wide_to_long(tmp_path: Path):
 
 
 def test_dream_two_digit_years():
-    from evalkit.io import _iso_monday
+    from evalkit._parse import _iso_monday
 
     got = _iso_monday(np.array([1995, 2015, 2019]), np.array([1, 53, 53]))
     assert pd.Timestamp(got[0]) == pd.Timestamp("1995-01-02")
@@ -260,7 +260,7 @@ def test_danish_csv_round_trip(tmp_path_factory, rows):
 @settings(max_examples=60, deadline=None)
 @given(st.dates(datetime.date(1991, 1, 1), datetime.date(2088, 12, 31)))
 def test_week_parsing_round_trips(day: datetime.date):
-    from evalkit.io import _weeks
+    from evalkit._parse import _weeks
 
     year, week, _ = day.isocalendar()
     monday = pd.Timestamp(day - datetime.timedelta(days=day.weekday()))

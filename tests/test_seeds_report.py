@@ -190,3 +190,26 @@ def test_demo_jobindsats_percent_files_load_as_fractions(demo_root: Path, demo_c
         b = load_project(load_config(demo_config(slug))).benchmarks
         shares = b[b["measure"].str.startswith("andel")]
         assert shares["value"].between(0, 1).all() and shares["value"].max() > 0.1
+
+
+def test_stv_difference_in_differences_against_the_national_trend(analysis) -> None:
+    import pandas as pd
+
+    from evalkit import measures
+    from evalkit.baseline import did_aggregate
+    from evalkit.formatting import fmt_ci, fmt_pp
+    from evalkit.seeds_measures import NATIONAL, benchmark_series
+
+    a = analysis("ringkobing-skjern-stv")
+    text = _text(seed_sections(a))
+    assert "Forskel-i-forskelle mod landsudviklingen" in text
+    # recompute the aktivitetsparate row by hand from the data and the benchmarks
+    p = a.participants[a.participants["target_group"] == "aktivitetsparat"]
+    dec = pd.date_range("2018-12-01", periods=1, freq="MS")
+    x1 = int(measures.monthly_activity(p, a.data.activities, a.data.status, dec)[:, 0].sum())
+    nat = benchmark_series(a.data.benchmarks, "andel_virksomhedsrettet", "aktivitetsparat")
+    nat = nat[NATIONAL].dropna()
+    pre, post = nat[nat.index >= "2016-08-01"].iloc[0], nat[nat.index <= "2018-12-01"].iloc[-1]
+    est = did_aggregate(51 / 350, 350, x1 / len(p), len(p), pre, None, post, None)
+    row = f"{fmt_pp(est.estimate)} {fmt_ci(est.lower, est.upper, kind='pp')}".replace("\u00a0", " ")
+    assert row in text

@@ -6,7 +6,9 @@ import pandas as pd
 
 from evalkit import measures
 from evalkit import seeds_measures as sm
-from evalkit.formatting import fmt_count, fmt_number, fmt_percent, fmt_pp
+from evalkit.baseline import did_aggregate
+from evalkit.disclosure import suppress_share
+from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent, fmt_pp
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html
@@ -40,6 +42,7 @@ def virksomhedsrettet_maaned(a: Analysis) -> Html:
         "Ruderne er ansøgningens baseline, de prikkede linjer målene og den stiplede linje "
         "landsgennemsnittet (Jobindsats).</p>"
     )
+    did_rows: list[dict[str, str]] = []
     for group in a.config.target_groups:
         crits = _criteria(a, "change_pp", group=group)
         people = _people(a)
@@ -104,4 +107,54 @@ def virksomhedsrettet_maaned(a: Analysis) -> Html:
                          else "–"})  # fmt: skip
         out.append(_table(pd.DataFrame(rows), f"Andel i virksomhedsrettet indsats, {gname}",
                           numeric=("I indsats", "n")))  # fmt: skip
+        if crits and a.data.benchmarks is not None:
+            row = _did_row(a, crits[0][0], sh, group, thr)
+            if row is not None:
+                did_rows.append(row)
+    if did_rows:
+        out.append(
+            "<h3>Udviklingen sammenlignet med landsudviklingen</h3><p>Forskel-i-forskelle: "
+            "kommunens ændring i andelen fra ansøgningens baseline til seneste måned minus "
+            "landsgennemsnittets ændring over de samme måneder (Jobindsats). Et positivt tal "
+            "betyder, at kommunen er gået mere frem end landet. Landstallet regnes som kendt "
+            "uden usikkerhed, og baseline og slutmåling som uafhængige stikprøver "
+            "(Wald-interval).</p>"
+        )
+        out.append(_table(pd.DataFrame(did_rows), "Forskel-i-forskelle mod landsudviklingen"))
     return Html("".join(out))
+
+
+def _did_row(
+    a: Analysis, crit: dict, sh: pd.DataFrame, group: str, thr: int
+) -> dict[str, str] | None:
+    """Kommune vs national change in the share (aggregate difference in differences)."""
+    bs = sm.benchmark_series(a.data.benchmarks, "andel_virksomhedsrettet", group=group)
+    last = sh[sh["n"] > 0].tail(1)
+    if sm.NATIONAL not in bs.columns or not len(last) or "month" not in crit["baseline"]:
+        return None
+    nat = bs[sm.NATIONAL].dropna()
+    end_month = last["month"].iloc[0]
+    base_month = pd.Timestamp(crit["baseline"]["month"] + "-01")
+    pre = nat[nat.index >= base_month].head(1)
+    post = nat[nat.index <= end_month].tail(1)
+    if not len(pre) or not len(post) or pre.index[0] >= post.index[0]:
+        return None
+    x0, n0 = int(crit["baseline"]["x"]), int(crit["baseline"]["n"])
+    x1, n1 = int(last["x"].iloc[0]), int(last["n"].iloc[0])
+    row = {
+        "Målgruppe": _group(group).capitalize(),
+        "Kommunen": f"{fmt_percent(x0 / n0)} ({_month(base_month)})",
+        "Landet": f"{fmt_percent(pre.iloc[0])} → {fmt_percent(post.iloc[0])} "
+        f"({_month(pre.index[0])} – {_month(post.index[0])})",
+    }
+    if suppress_share(x1, n1, thr).suppressed:
+        return {**row, "Forskel-i-forskelle": "skjult (små tal)", "95 %-konfidensinterval": "–"}
+    est = did_aggregate(
+        x0 / n0, n0, x1 / n1, n1, float(pre.iloc[0]), None, float(post.iloc[0]), None
+    )
+    row["Kommunen"] += f" → {fmt_percent(x1 / n1)} ({_month(end_month)})"
+    return {
+        **row,
+        "Forskel-i-forskelle": fmt_pp(est.estimate),
+        "95 %-konfidensinterval": fmt_ci(est.lower, est.upper, kind="pp"),
+    }

@@ -20,14 +20,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit._checks import check_alpha, check_option, check_positive_int
-from evalkit.baseline import (
-    _binary_column,
-    _check_frame,
-    _covariate_design,
-    _covariate_list,
-    _is_categorical,
+from evalkit._checks import (
+    check_alpha,
+    check_binary_column,
+    check_covariates,
+    check_dataframe,
+    check_option,
+    check_positive_int,
 )
+from evalkit._design import _covariate_design, _is_categorical
 from evalkit.formatting import fmt_number
 from evalkit.results import Estimate
 
@@ -49,8 +50,8 @@ def _prepare(
     data: Any, treatment: str, covariates: Any, outcome: str | None = None
 ) -> tuple[np.ndarray, list[str]]:
     """Check columns, missing values and the treatment; return the treatment as bool."""
-    covs = _covariate_list(covariates)
-    _check_frame(data, {"treatment": treatment, "outcome": outcome, "covariates": covs})
+    covs = check_covariates(covariates)
+    check_dataframe(data, {"treatment": treatment, "outcome": outcome, "covariates": covs})
     used = [treatment, *covs] + ([outcome] if outcome is not None else [])
     missing = data[used].isna().sum()
     if missing.any():
@@ -59,7 +60,7 @@ def _prepare(
             f"column {col!r} has {int(missing[col])} missing value(s); remove or impute them "
             "before estimating propensity scores"
         )
-    t = _binary_column(data[treatment], "treatment")
+    t = check_binary_column(data[treatment], "treatment")
     if t.all() or not t.any():
         raise ValueError(
             f"treatment: column {treatment!r} must hold both 0 and 1, but had only {int(t[0])}"
@@ -520,7 +521,7 @@ def matched_weights(data: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
     >>> float(matched_weights(df, match_nearest(df, "t", ["age"], caliper=None)).sum())
     6.0
     """
-    _check_frame(data, {})
+    check_dataframe(data, {})
     for col in ("treated", "control"):
         if not isinstance(pairs, pd.DataFrame) or col not in pairs.columns:
             raise ValueError(f"pairs must be the result of match_nearest, with column {col!r}")
@@ -567,7 +568,7 @@ def _balance_weights(data: pd.DataFrame, weights: Any) -> np.ndarray | None:
     if weights is None:
         return None
     if isinstance(weights, str):
-        _check_frame(data, {"weights": weights})
+        check_dataframe(data, {"weights": weights})
         weights = data[weights]
     try:
         w = np.asarray(weights, dtype=float)

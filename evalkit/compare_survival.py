@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from evalkit._checks import check_alpha, check_nonnegative, check_option
-from evalkit.baseline import _check_frame
+from evalkit._checks import check_alpha, check_dataframe, check_nonnegative, check_option
 from evalkit.compare import _att_weights, _fit_propensity, _prepare, balance_table
 from evalkit.results import Estimate
 from evalkit.survival import CoxResult, KaplanMeierResult, cox, kaplan_meier
@@ -268,7 +267,7 @@ def adjusted_survival(
     check_option("se_method", se_method, SE_METHODS)
     alpha = check_alpha(alpha)
     tr, covs = _prepare(data, treatment, covariates)
-    _check_frame(data, {"duration": duration, "event": event})
+    check_dataframe(data, {"duration": duration, "event": event})
     dur, ev, _ = _prepare_spells(data[duration].to_numpy(), data[event].to_numpy())
     tt = _times(times)
     fit, x = _fit_propensity(data, tr, covs)

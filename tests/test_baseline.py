@@ -18,7 +18,6 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import Table2x2
 
 from evalkit.baseline import (
-    _did_core,
     _newcombe_core,
     _wilson_core,
     did,
@@ -30,6 +29,7 @@ from evalkit.baseline import (
     share_vs_reference,
     wilson,
 )
+from evalkit.did import _did_core
 from evalkit.results import Estimate
 
 FIX = Path(__file__).parent / "fixtures" / "baseline"

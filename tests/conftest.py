@@ -1,14 +1,26 @@
-"""Shared fixtures: the demo data is generated once per test session into a temp folder."""
+"""Shared fixtures: the demo data is generated once per test session into a temp folder.
+
+``baseline_ref`` holds the R reference values of the baseline, DiD, time-series and
+comparison estimators (``tests/fixtures/make_baseline_fixtures.R``).
+"""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def baseline_ref() -> dict[tuple[str, str], float]:
+    """R reference values of tests/fixtures/baseline/reference.csv by (estimator, name)."""
+    frame = pd.read_csv(FIXTURES / "baseline" / "reference.csv")
+    return {(d, n): float(v) for d, n, v in frame.itertuples(index=False)}
 
 
 @pytest.fixture(scope="session")

@@ -8,20 +8,15 @@ at rtol 1e-6). The tests never run R.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.contingency_tables import Table2x2
 
 from evalkit.baseline import (
     _newcombe_core,
     _wilson_core,
-    did,
-    did_aggregate,
     relative_change,
     relative_change_mean,
     relative_change_mean_summary,
@@ -29,17 +24,9 @@ from evalkit.baseline import (
     share_vs_reference,
     wilson,
 )
-from evalkit.did import _did_core
 from evalkit.results import Estimate
 
-FIX = Path(__file__).parent / "fixtures" / "baseline"
 RTOL = 1e-6
-
-
-@pytest.fixture(scope="module")
-def ref() -> dict[tuple[str, str], float]:
-    frame = pd.read_csv(FIX / "reference.csv")
-    return {(d, n): float(v) for d, n, v in frame.itertuples(index=False)}
 
 
 # ---------------------------------------------------------------------------
@@ -69,12 +56,14 @@ def test_wilson_newcombe_table_i(x, n, m3, m4, correction):
 
 @pytest.mark.parametrize("xn", ["81_263", "15_148", "0_20", "1_29", "29_29", "51_350", "3_7"])
 @pytest.mark.parametrize("correction", [False, True])
-def test_wilson_matches_r_prop_test(ref, xn, correction):
+def test_wilson_matches_r_prop_test(baseline_ref, xn, correction):
     x, n = map(int, xn.split("_"))
     est = wilson(x, n, correction=correction)
     key = f"{xn}_cc" if correction else xn
-    np.testing.assert_allclose(est.lower, ref["wilson", f"{key}_lower"], rtol=RTOL, atol=1e-12)
-    np.testing.assert_allclose(est.upper, ref["wilson", f"{key}_upper"], rtol=RTOL)
+    np.testing.assert_allclose(
+        est.lower, baseline_ref["wilson", f"{key}_lower"], rtol=RTOL, atol=1e-12
+    )
+    np.testing.assert_allclose(est.upper, baseline_ref["wilson", f"{key}_upper"], rtol=RTOL)
 
 
 @pytest.mark.parametrize("alpha", [0.01, 0.05, 0.10])
@@ -161,10 +150,10 @@ def test_brief_value_for_6_7_is_miettinen_nurminen():
 
 
 @pytest.mark.parametrize("key", ["56_70_48_80", "9_10_3_10", "120_350_51_350", "5_56_0_29"])
-def test_share_difference_p_value_matches_prop_test(ref, key):
+def test_share_difference_p_value_matches_prop_test(baseline_ref, key):
     x1, n1, x0, n0 = map(int, key.split("_"))
     est = share_difference(x1, n1, x0, n0)
-    np.testing.assert_allclose(est.p_value, ref["difference", f"{key}_p"], rtol=RTOL)
+    np.testing.assert_allclose(est.p_value, baseline_ref["difference", f"{key}_p"], rtol=RTOL)
 
 
 def test_share_difference_vectorised_core_matches_scalar():
@@ -197,12 +186,12 @@ def test_wilson_core_handles_arrays():
 
 
 @pytest.mark.parametrize("key", ["45_197_0.13", "51_350_0.2", "3_30_0.05", "29_29_0.9"])
-def test_share_vs_reference_matches_r(ref, key):
+def test_share_vs_reference_matches_r(baseline_ref, key):
     x, n, p = key.split("_")
     est = share_vs_reference(int(x), int(n), float(p))
-    np.testing.assert_allclose(est.p_value, ref["reference", f"{key}_p_score"], rtol=RTOL)
+    np.testing.assert_allclose(est.p_value, baseline_ref["reference", f"{key}_p_score"], rtol=RTOL)
     np.testing.assert_allclose(
-        est.details["p_value_exact"], ref["reference", f"{key}_p_exact"], rtol=RTOL
+        est.details["p_value_exact"], baseline_ref["reference", f"{key}_p_exact"], rtol=RTOL
     )
     w = wilson(int(x), int(n))
     assert est.lower == pytest.approx(w.lower - float(p))
@@ -249,87 +238,6 @@ def test_relative_change_mean_from_data_equals_summary():
 
 
 # ---------------------------------------------------------------------------
-# difference in differences
-# ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def did_data() -> pd.DataFrame:
-    return pd.read_csv(FIX / "did_data.csv")
-
-
-@pytest.mark.parametrize("spec", ["plain", "covariates"])
-@pytest.mark.parametrize("errors", ["cluster", "hc1"])
-def test_did_matches_r_sandwich(ref, did_data, spec, errors):
-    covs = ["age", "sex", "edu"] if spec == "covariates" else None
-    cluster = "kommune" if errors == "cluster" else None
-    est = did(did_data, "y", "treated", "post", cluster=cluster, covariates=covs)
-    np.testing.assert_allclose(est.estimate, ref["did", f"{spec}_estimate"], rtol=RTOL)
-    np.testing.assert_allclose(est.se, ref["did", f"{spec}_se_{errors}"], rtol=RTOL)
-    np.testing.assert_allclose(est.lower, ref["did", f"{spec}_lower_{errors}"], rtol=RTOL)
-    np.testing.assert_allclose(est.upper, ref["did", f"{spec}_upper_{errors}"], rtol=RTOL)
-    np.testing.assert_allclose(est.p_value, ref["did", f"{spec}_p_{errors}"], rtol=RTOL)
-    assert est.n == len(did_data)
-    assert est.details["df"] == (23 if errors == "cluster" else len(did_data) - (8 if covs else 4))
-
-
-def test_did_equals_hand_built_statsmodels(did_data):
-    x = sm.add_constant(
-        did_data[["treated", "post"]].assign(did=did_data.treated * did_data.post).astype(float)
-    )
-    fit = sm.OLS(did_data.y.astype(float), x).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(did_data.kommune)[0]}
-    )
-    est = did(did_data, "y", "treated", "post", cluster="kommune")
-    assert est.estimate == pytest.approx(fit.params["did"], rel=1e-12)
-    assert est.se == pytest.approx(fit.bse["did"], rel=1e-12)
-
-
-@pytest.mark.parametrize("cluster", [None, "kommune"])
-def test_did_core_equals_did(did_data, cluster):
-    est = did(did_data, "y", "treated", "post", cluster=cluster)
-    groups = did_data["kommune"].to_numpy() if cluster else None
-    b, se = _did_core(did_data[["y"]].to_numpy(float), did_data.treated, did_data.post, groups)
-    np.testing.assert_allclose([b[0], se[0]], [est.estimate, est.se], rtol=1e-10)
-
-
-def test_did_drops_incomplete_rows(did_data):
-    data = did_data.copy()
-    data.loc[[0, 5], "age"] = np.nan
-    est = did(data, "y", "treated", "post", covariates=["age"])
-    assert est.n == len(data) - 2
-    assert est.details["n_dropped"] == 2
-
-
-def test_did_coverage_simulation():
-    # 50 kommuner (half treated), 30 persons each before and after, with kommune-by-period
-    # shocks, so that ignoring the clustering would understate the standard error
-    rng = np.random.default_rng(9)
-    reps, g, m, effect = 1500, 50, 30, 0.08
-    groups = np.repeat(np.arange(g), 2 * m)
-    treated = (groups % 2).astype(float)
-    post = np.tile(np.repeat([0.0, 1.0], m), g)
-    u = rng.normal(0, 0.04, (g, 2, reps))[groups, post.astype(int)]
-    prob = 0.3 + 0.05 * treated[:, None] + 0.04 * post[:, None] + u
-    prob = prob + effect * (treated * post)[:, None]
-    y = (rng.random(prob.shape) < prob).astype(float)
-    b, se = _did_core(y, treated, post, groups)
-    q = stats.t.isf(0.025, g - 1)
-    coverage = np.mean(np.abs(b - effect) <= q * se)
-    assert 0.93 <= coverage <= 0.97
-
-
-def test_did_aggregate_formula():
-    est = did_aggregate(0.146, 350, 0.40, 350, 0.13, 50000, 0.15, None)
-    var = 0.146 * 0.854 / 350 + 0.4 * 0.6 / 350 + 0.13 * 0.87 / 50000
-    assert est.estimate == pytest.approx(0.254 - 0.02)
-    assert est.se == pytest.approx(math.sqrt(var))
-    assert est.upper - est.estimate == pytest.approx(stats.norm.isf(0.025) * math.sqrt(var))
-    assert est.n == 350 + 350 + 50000
-    assert est.details["change_control"] == pytest.approx(0.02)
-
-
-# ---------------------------------------------------------------------------
 # error paths
 # ---------------------------------------------------------------------------
 
@@ -367,12 +275,6 @@ def test_did_aggregate_formula():
         (lambda: relative_change_mean_summary(1, 1, 1, 1, 1, 10), r"n1 must be at least 2"),
         (lambda: relative_change_mean([1.0], [1.0, 2.0]), r"y1 must hold at least 2 values"),
         (lambda: relative_change_mean([1.0, np.nan], [1.0, 2.0]), r"y1 must be finite"),
-        (lambda: did_aggregate(1.2, 10, 0.5, 10, 0.5, 10, 0.5, 10), r"p_treat_pre must be a share"),
-        (
-            lambda: did_aggregate(0.2, 0, 0.5, 10, 0.5, 10, 0.5, 10),
-            r"n_treat_pre must be at least 1",
-        ),
-        (lambda: did_aggregate(0.2, None, 0.5, None, 0.5, None, 0.5, None), r"at least one of the"),
     ],
 )
 def test_scalar_errors(call, match):
@@ -391,33 +293,3 @@ def test_scalar_errors(call, match):
 def test_scalar_type_errors(call, match):
     with pytest.raises(TypeError, match=match):
         call()
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [
-        ({"outcome": "nope"}, r"outcome: column 'nope' is not in data"),
-        ({"cluster": "nope"}, r"cluster: column 'nope' is not in data"),
-        ({"covariates": ["age", "nope"]}, r"covariates: column 'nope' is not in data"),
-        ({"treated": "age"}, r"treated \('age'\) must hold only 0 and 1"),
-        ({"post": "sex"}, r"post: column 'sex' must hold only 0 and 1"),
-        ({"outcome": "sex"}, r"outcome: column 'sex' must be numeric"),
-        ({"alpha": 2.0}, r"alpha must lie strictly between 0 and 1"),
-        ({"covariates": ["age", "age"]}, r"covariates must not repeat a column"),
-    ],
-)
-def test_did_errors(did_data, kwargs, match):
-    args = {"outcome": "y", "treated": "treated", "post": "post", **kwargs}
-    with pytest.raises(ValueError, match=match):
-        did(did_data, **args)
-
-
-def test_did_errors_on_structure(did_data):
-    with pytest.raises(ValueError, match=r"no rows with treated=1 and post=1"):
-        did(did_data[~((did_data.treated == 1) & (did_data.post == 1))], "y", "treated", "post")
-    with pytest.raises(ValueError, match=r"at least 2 clusters, but had 1"):
-        did(did_data.assign(k="a"), "y", "treated", "post", cluster="k")
-    with pytest.raises(ValueError, match=r"rank deficient"):
-        did(did_data.assign(c=1.0), "y", "treated", "post", covariates=["c"])
-    with pytest.raises(TypeError, match=r"data must be a pandas DataFrame"):
-        did(did_data.to_numpy(), "y", "treated", "post")

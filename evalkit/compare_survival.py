@@ -23,7 +23,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from evalkit._checks import check_alpha, check_dataframe, check_nonnegative, check_option
-from evalkit.compare import _att_weights, _fit_propensity, _prepare, balance_table
+from evalkit._propensity import _fit_propensity, _prepare
+from evalkit.compare import _att_weights, balance_table
 from evalkit.results import Estimate
 from evalkit.survival import CoxResult, KaplanMeierResult, cox, kaplan_meier
 from evalkit.survival._core import _counts, _numeric_1d

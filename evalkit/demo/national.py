@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.demo._writers import _write_table
 from evalkit.demo.generate import (
     ACT_COLUMNS,
     BENCH_COLUMNS,
@@ -42,7 +43,6 @@ from evalkit.demo.generate import (
     _monday,
     _simulate_status,
     _weeks,
-    _write_table,
 )
 
 __all__ = [

@@ -85,6 +85,8 @@ def test_index_links_every_report(rendered_reports) -> None:
     index = next(iter(rendered_reports.values())).parents[1] / "index.html"
     html = index.read_text(encoding="utf-8")
     assert '<html lang="da">' in html
+    assert "31. december 2019" in html and "2019-12-31" not in html  # Danish dates
+    assert re.search(r">\d\.\d{3}<", html)  # Danish thousands separator (Aalborg n)
     for slug, kind in rendered_reports:
         assert f'href="{slug}/{kind}.html"' in html
 

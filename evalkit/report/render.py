@@ -28,7 +28,7 @@ import nbformat
 import evalkit
 from evalkit._files import atomic_write, atomic_write_text
 from evalkit.config import load_config
-from evalkit.report.subset import check_subset, index_groups, subset_slug
+from evalkit.report.subset import check_subset, index_fields, index_groups, subset_slug
 
 __all__ = [
     "NOTEBOOK",
@@ -259,17 +259,13 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
         if res.parent.name.startswith("_") or res.name.endswith("-intern.results.json"):
             continue  # failed notebooks; internal reports are not for publication
         data = json.loads(res.read_text(encoding="utf-8"))
-        verdicts = list(data.get("verdicts", {}).values())
-        counts = {v: verdicts.count(v) for v in ("opfyldt", "ikke opfyldt", "kan ikke afgøres")}
         rows.append(
             {
                 "href": f"{res.parent.name}/{res.name.removesuffix('.results.json')}.html",
                 "title": data.get("title", res.parent.name),
                 "kommune": data.get("kommune", ""),
                 "kind": data.get("report_kind", ""),
-                "as_of": data.get("as_of") or "",
-                "n": data.get("n_participants", ""),
-                **{k.replace(" ", "_"): v for k, v in counts.items()},
+                **index_fields(data),
             }
         )
     from evalkit.formatting import fmt_date

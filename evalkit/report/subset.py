@@ -28,12 +28,14 @@ from typing import Any
 import pandas as pd
 
 from evalkit.config import ProjectConfig
+from evalkit.formatting import fmt_date, fmt_number
 from evalkit.io import ProjectData
 
 __all__ = [
     "apply_subset",
     "check_subset",
     "danish_key",
+    "index_fields",
     "index_groups",
     "slugify",
     "subset_slug",
@@ -167,6 +169,22 @@ def subset_values(data: ProjectData, column: str) -> list[str]:
 _VERDICTS = ("opfyldt", "ikke opfyldt", "kan ikke afgøres")
 
 
+def index_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The columns every index row shows, from a report's results.json, in Danish format.
+
+    ``as_of`` as a Danish date (empty for a final report), ``n`` with a thousands
+    separator, and the number of criteria per verdict (keys with ``_`` for spaces).
+    """
+    verdicts = list(data.get("verdicts", {}).values())
+    as_of = data.get("as_of")
+    n = data.get("n_participants")
+    return {
+        "as_of": fmt_date(as_of) if as_of else "",
+        "n": fmt_number(n) if n is not None else "",
+        **{v.replace(" ", "_"): verdicts.count(v) for v in _VERDICTS},
+    }
+
+
 def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
     """The per-subset reports under ``out_dir`` grouped for ``index.html``.
 
@@ -200,15 +218,12 @@ def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
             {"id": slugify(f"{rel.parts[0]}-{by}-{kind}"), "title": title, "by": by,
              "kind": kind, "rows": [], "criteria": {}},
         )  # fmt: skip
-        verdicts = list(data.get("verdicts", {}).values())
         group["rows"].append(
             {
                 "href": "/".join(rel.parts[:-1])
                 + f"/{res.name.removesuffix('.results.json')}.html",
                 "value": value,
-                "as_of": data.get("as_of") or "",
-                "n": data.get("n_participants", ""),
-                **{v.replace(" ", "_"): verdicts.count(v) for v in _VERDICTS},
+                **index_fields(data),
             }
         )
         for crit in data.get("criteria", []):

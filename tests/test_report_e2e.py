@@ -71,6 +71,12 @@ def test_results_json_has_key_figures_and_inputs(rendered_reports) -> None:
     assert all(len(h) == 64 for h in res["inputs"].values())
     surv = res["survival"]["Deltagere"]
     assert 0 < surv["S26"] < 1 and surv["S26_ci"][0] < surv["S26"] < surv["S26_ci"][1]
+    cmp = res["key_figures"]["comparison"]  # added by the comparison section as it renders
+    hr = cmp["hazard_ratio_adjusted"]
+    assert hr["lower"] < hr["estimate"] < hr["upper"] and cmp["smd_max_after"] < 0.1
+    assert cmp["n_participants"] == res["n_participants"] and cmp["n_comparison"] > 0
+    herning = _results(rendered_reports, "herning-transport", "slutevaluering")
+    assert "comparison" not in herning["key_figures"]
 
 
 def test_no_person_ids_or_cpr_in_outputs(rendered_reports) -> None:

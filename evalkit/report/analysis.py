@@ -45,6 +45,9 @@ class Analysis:
     curves: dict[str, KaplanMeierResult]
     reference_curve: pd.DataFrame | None
     parameters: dict[str, Any] = field(default_factory=dict)
+    # Key figures that report sections add as they compute them (e.g. the comparison
+    # group's hazard ratios), saved in results.json by save_results(); no person-level data.
+    key_figures: dict[str, Any] = field(default_factory=dict, compare=False)
     internal: bool = False
     subset: dict[str, str] | None = None
 
@@ -93,6 +96,7 @@ class Analysis:
             "survival": surv,
             "evalkit_version": evalkit.__version__,
             "inputs": dict(sorted(self.data.files.items())),
+            "key_figures": self.key_figures,
             "disclosure_threshold": thr,
         }
 

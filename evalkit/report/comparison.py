@@ -18,8 +18,9 @@ from evalkit.compare import alt_text_love_plot, love_plot
 from evalkit.compare_survival import AdjustedSurvivalResult, adjusted_survival
 from evalkit.disclosure import suppress_share
 from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent, fmt_pp
-from evalkit.report.analysis import SURVIVAL_WEEKS, Analysis
+from evalkit.report.analysis import SURVIVAL_WEEKS, Analysis, _round_or_none
 from evalkit.report.sections import Html, _e, _h2, _table, figure_html
+from evalkit.results import Estimate
 
 __all__ = ["comparison"]
 
@@ -226,6 +227,32 @@ def _balance_sentence(res: AdjustedSurvivalResult) -> str:
     return text
 
 
+def _key_figures(
+    res: AdjustedSurvivalResult,
+    d26: pd.DataFrame,
+    n1: int,
+    n0: int,
+    hazard_ratios: dict[str, Estimate],
+) -> dict[str, object]:
+    """The comparison's key figures for results.json (group-level numbers only)."""
+
+    def est(e: Estimate) -> dict[str, float | None]:
+        return {k: _round_or_none(getattr(e, k)) for k in ("estimate", "lower", "upper", "p_value")}
+
+    out: dict[str, object] = {
+        "n_participants": n1,
+        "n_comparison": n0,
+        "effective_n_comparison": _round_or_none(res.ess_control, 1),
+        "smd_max_before": _round_or_none(res.balance["smd_before"].abs().max()),
+        "smd_max_after": _round_or_none(res.balance["smd_after"].abs().max()),
+        **{f"hazard_ratio_{model}": est(e) for model, e in hazard_ratios.items()},
+    }
+    if len(d26) and math.isfinite(float(d26["estimate"].iloc[0])):
+        r = d26.iloc[0]
+        out["difference_S26"] = {k: _round_or_none(r[k]) for k in ("estimate", "lower", "upper")}
+    return out
+
+
 def comparison(a: Analysis) -> Html:
     """The section "Sammenligningsgruppe" (empty when the project has no comparison group).
 
@@ -354,6 +381,8 @@ def comparison(a: Analysis) -> Html:
     hr = res.hazard_ratio()
     hr_u = res.hazard_ratio("unadjusted")
     hr_w = res.hazard_ratio("weighted")
+    hrs = {"adjusted": hr, "weighted": hr_w, "unadjusted": hr_u}
+    a.key_figures["comparison"] = _key_figures(res, d26, n1, n0, hrs)
     if hr.lower > 1:
         verdict = "deltagerne kommer hurtigere i selvforsørgelse end sammenlignelige personer"
     elif hr.upper < 1:

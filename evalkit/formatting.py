@@ -1,11 +1,13 @@
 """Danish number, percentage and date formats for reports and plots (via Babel).
 
->>> fmt_percent(0.125)
-'12,5 %'
+>>> fmt_percent(0.125)  # a non-breaking space before %
+'12,5\xa0%'
 >>> fmt_number(1234)
 '1.234'
 >>> fmt_date(datetime.date(2026, 3, 3))
 '3. marts 2026'
+>>> fmt_percent(-0.15)
+'\u221215,0\xa0%'
 """
 
 from __future__ import annotations
@@ -39,11 +41,14 @@ def _is_missing(x: Any) -> bool:
 
 
 def fmt_number(x: float | int | None, decimals: int = 0) -> str:
-    """Format a number the Danish way: ``1.234,5``; missing values as an en dash."""
+    """Format a number the Danish way: ``1.234,5``, ``−3,2`` (typographic minus).
+
+    Missing values are shown as an en dash.
+    """
     if _is_missing(x):
         return _MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(x, format=pattern, locale=LOCALE)
+    return format_decimal(x, format=pattern, locale=LOCALE).replace("-", "\u2212")
 
 
 def fmt_percent(share: float | None, decimals: int = 1) -> str:

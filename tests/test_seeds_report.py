@@ -125,7 +125,7 @@ def test_hedensted_survey_joblog_selfbooking_count_and_rank(analysis) -> None:
     assert re.search(r"Jobparate \d+ \d+,\d \d+,\d \d+,\d %", text)
     assert "Selvbooking blandt deltagerne" in text and "0,0 %" in text
     assert "Andel der bruger jobloggen før og under forløbet" in text and "40,0 %" in text
-    assert "fra september 2016 til august 2017" in text and "-15,0 %" in text
+    assert "fra september 2016 til august 2017" in text and "\u221215,0 %" in text
     assert "ligger nr. 1 af 98 jobcentre" in text
     verdicts = {c.id: c for c in a.criteria}
     for cid in ("soegte_job_jobparate", "soegte_job_forsikrede", "joblog_jobparate"):

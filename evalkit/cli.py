@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--date", default=None, help="generation date printed in reports")
     r.add_argument("--jobs", type=int, default=1, help="worker processes, each with a warm kernel")
     r.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds one notebook cell may run before that report fails (default: no limit)",
+    )
+    r.add_argument(
         "--by",
         default=None,
         metavar="COLUMN",
@@ -179,7 +185,15 @@ def _run(args: argparse.Namespace) -> int:
         kinds = load_config(path).reports if args.kind == "all" else (args.kind,)
         jobs += [
             BatchJob(
-                path, kind, args.out, args.as_of, args.date, subset, args.internal, args.notebook
+                path,
+                kind,
+                args.out,
+                args.as_of,
+                args.date,
+                subset,
+                args.internal,
+                args.notebook,
+                args.timeout,
             )
             for subset in subsets
             for kind in kinds

@@ -288,3 +288,34 @@ def test_warm_kernel_resets_namespace_and_survives_a_dead_kernel(tmp_path: Path)
             run(kernel, die=True)
         third = run(kernel, x=3)
         assert third.cells[2].outputs[0].text == "False 3\n" and kernel.starts == 2
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("reports")
+def test_a_hanging_report_times_out_and_the_others_render(
+    national: Path, tmp_path: Path, capsys
+) -> None:
+    """--timeout ends a report whose cell hangs; its warm kernel is replaced, the rest go on."""
+    import time
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "prepare(" in c.source) + 1
+    nb.cells.insert(
+        at,
+        nbformat.v4.new_code_cell(
+            'if subset == {"kommune": "Læsø"}:\n    import time\n    time.sleep(300)'
+        ),
+    )
+    notebook = tmp_path / "evaluering.ipynb"
+    nbformat.write(nb, notebook)
+    out = tmp_path / "reports"
+    args = ["run", str(national), "--by", "kommune", "--notebook", str(notebook), "--timeout", "5"]
+    t0 = time.perf_counter()
+    assert main([*args, "--out", str(out), "--date", DATE]) == 1
+    assert time.perf_counter() - t0 < 120
+    captured = capsys.readouterr()
+    assert "2 rapport(er) dannet" in captured.out and "1 fejlede" in captured.err + captured.out
+    assert re.search(r"FEJL .*Læsø.*(timed out|Timeout|timeout)", captured.err)
+    assert not (out / SLUG / slugify("Læsø")).exists()
+    for kommune in ("Ærø", "Aalborg"):
+        assert (out / SLUG / slugify(kommune) / "slutevaluering.html").is_file()

@@ -283,6 +283,7 @@ class BatchJob:
     subset: Mapping[str, str] | None = None
     internal: bool = False
     notebook: str | None = None  # default: notebooks/evaluering.ipynb
+    timeout: float | None = None  # seconds one cell may run; None: no limit
 
     @property
     def label(self) -> str:
@@ -339,6 +340,8 @@ def _render_one(
         options["internal"] = True
     if job.notebook:
         options["notebook"] = job.notebook
+    if job.timeout:
+        options["timeout"] = job.timeout
     if engine == "warm":
         if kernel is None:
             kernel = _worker_kernel(kernel_name)

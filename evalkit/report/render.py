@@ -155,6 +155,7 @@ def render_report(
     internal: bool = False,
     subset: Mapping[str, str] | None = None,
     engine: Callable[..., Any] | None = None,
+    timeout: float | None = None,
 ) -> RenderResult:
     """Execute the report notebook for one project and write HTML + results.json.
 
@@ -183,6 +184,9 @@ def render_report(
     engine : callable, optional
         Executes the notebook, with the signature of :func:`papermill.execute_notebook`
         (default); :meth:`evalkit.report.batch.WarmKernel.execute_notebook` reuses a kernel.
+    timeout : float, optional
+        Seconds one cell may run before the report fails (papermill's
+        ``execution_timeout``); default no limit.
 
     Raises
     ------
@@ -224,6 +228,7 @@ def render_report(
                 progress_bar=False,
                 log_output=False,
                 cwd=str(Path(notebook).parent),
+                execution_timeout=timeout,
             )
         except Exception as exc:  # papermill wraps the cell's error
             failed = out_dir / "_failed" / f"{label.replace('/', '-')}-{name}.ipynb"

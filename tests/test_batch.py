@@ -169,21 +169,24 @@ def test_by_kommune_renders_one_report_per_kommune(national: Path, tmp_path: Pat
     assert links == [(f"{SLUG}/{slugify(k)}/slutevaluering.html", k) for k in SAMPLE]
 
 
+def _notebook_with(tmp_path: Path, source: str) -> Path:
+    """The report notebook with one extra cell right after the ``prepare(...)`` cell."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "prepare(" in c.source) + 1
+    nb.cells.insert(at, nbformat.v4.new_code_cell(source))
+    notebook = tmp_path / "evaluering.ipynb"
+    nbformat.write(nb, notebook)
+    return notebook
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("reports")
 def test_a_failing_report_is_kept_and_the_others_render(
     national: Path, tmp_path: Path, capsys
 ) -> None:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    at = next(i for i, c in enumerate(nb.cells) if "prepare(" in c.source) + 1
-    nb.cells.insert(
-        at,
-        nbformat.v4.new_code_cell(
-            'if subset == {"kommune": "Ærø"}:\n    raise RuntimeError("indsat testfejl")'
-        ),
+    notebook = _notebook_with(
+        tmp_path, 'if subset == {"kommune": "Ærø"}:\n    raise RuntimeError("indsat testfejl")'
     )
-    notebook = tmp_path / "evaluering.ipynb"
-    nbformat.write(nb, notebook)
     out = tmp_path / "reports"
     args = ["run", str(national), "--by", "kommune", "--notebook", str(notebook)]
     assert main([*args, "--out", str(out), "--date", DATE]) == 1
@@ -298,16 +301,9 @@ def test_a_hanging_report_times_out_and_the_others_render(
     """--timeout ends a report whose cell hangs; its warm kernel is replaced, the rest go on."""
     import time
 
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    at = next(i for i, c in enumerate(nb.cells) if "prepare(" in c.source) + 1
-    nb.cells.insert(
-        at,
-        nbformat.v4.new_code_cell(
-            'if subset == {"kommune": "Læsø"}:\n    import time\n    time.sleep(300)'
-        ),
+    notebook = _notebook_with(
+        tmp_path, 'if subset == {"kommune": "Læsø"}:\n    import time\n    time.sleep(300)'
     )
-    notebook = tmp_path / "evaluering.ipynb"
-    nbformat.write(nb, notebook)
     out = tmp_path / "reports"
     args = ["run", str(national), "--by", "kommune", "--notebook", str(notebook), "--timeout", "5"]
     t0 = time.perf_counter()

@@ -34,6 +34,7 @@ __all__ = [
     "NOTEBOOK",
     "RenderResult",
     "ReportError",
+    "cell_timeout",
     "export_html",
     "render_report",
     "write_index",
@@ -186,7 +187,8 @@ def render_report(
         (default); :meth:`evalkit.report.batch.WarmKernel.execute_notebook` reuses a kernel.
     timeout : float, optional
         Seconds one cell may run before the report fails (papermill's
-        ``execution_timeout``); default no limit.
+        ``execution_timeout``); default no limit. A cell whose metadata holds
+        ``{"evalkit": {"timeout": S}}`` gets ``S`` seconds instead (see :func:`cell_timeout`).
 
     Raises
     ------
@@ -229,6 +231,7 @@ def render_report(
                 log_output=False,
                 cwd=str(Path(notebook).parent),
                 execution_timeout=timeout,
+                timeout_func=cell_timeout(timeout),
             )
         except Exception as exc:  # papermill wraps the cell's error
             failed = out_dir / "_failed" / f"{label.replace('/', '-')}-{name}.ipynb"
@@ -246,6 +249,29 @@ def render_report(
             lambda t: Path(t).write_bytes(results_tmp.read_bytes()),
         )
     return RenderResult(config.slug, kind, html_path, results_path, time.perf_counter() - t0)
+
+
+def cell_timeout(default: float | None) -> Callable[[Any], float | None]:
+    """nbclient's ``timeout_func``: a cell's own limit, else ``default`` (None: no limit).
+
+    A cell limits itself with ``{"evalkit": {"timeout": seconds}}`` in its metadata, so a
+    notebook can bound one slow step (a query, a test's deliberate hang) without putting
+    every other cell, imports included, under a limit that depends on the machine's speed.
+
+    Examples
+    --------
+    >>> f = cell_timeout(None)
+    >>> f({"metadata": {"evalkit": {"timeout": 5}}}), f({"metadata": {}})
+    (5.0, None)
+    >>> cell_timeout(60)({"metadata": {}})
+    60
+    """
+
+    def timeout_for(cell: Any) -> float | None:
+        own = (cell.get("metadata") or {}).get("evalkit", {}).get("timeout")
+        return float(own) if own is not None else default
+
+    return timeout_for
 
 
 def _short_error(exc: Exception) -> str:

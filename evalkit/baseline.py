@@ -211,7 +211,8 @@ def share_difference(
     -------
     Estimate
         ``estimate`` = p1 - p0, ``n`` = n1 + n0, ``se`` the unpooled Wald standard error,
-        ``p_value`` from the pooled two-sample z test (R ``prop.test(correct=FALSE)``);
+        ``p_value`` from the pooled two-sample z test (R ``prop.test(correct=FALSE)``),
+        NaN when the pooled share is 0 or 1 (no test is possible; R gives ``NaN``);
         ``details`` holds ``p1``, ``p0`` and their Wilson limits
         (``p1_lower``, ``p1_upper``, ``p0_lower``, ``p0_upper``).
 
@@ -244,7 +245,8 @@ def share_difference(
     p1, p0 = x1 / n1, x0 / n0
     pooled = (x1 + x0) / (n1 + n0)
     se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-    p_value = 1.0 if se_pooled == 0 else float(2 * stats.norm.sf(abs(p1 - p0) / se_pooled))
+    # pooled share 0 or 1: the test statistic is 0/0, and R's prop.test gives NaN
+    p_value = math.nan if se_pooled == 0 else float(2 * stats.norm.sf(abs(p1 - p0) / se_pooled))
     return Estimate(
         estimate=float(d[0]),
         lower=float(lo[0]),

@@ -156,6 +156,16 @@ def test_share_difference_p_value_matches_prop_test(baseline_ref, key):
     np.testing.assert_allclose(est.p_value, baseline_ref["difference", f"{key}_p"], rtol=RTOL)
 
 
+@pytest.mark.parametrize("key", ["0_20_0_30", "20_20_30_30"])
+def test_share_difference_p_value_nan_when_pooled_share_is_0_or_1(baseline_ref, key):
+    # issue 13: prop.test gives NaN when nobody (or everybody) has the outcome; we did 1.0
+    x1, n1, x0, n0 = map(int, key.split("_"))
+    assert np.isnan(baseline_ref["difference", f"{key}_p"])
+    est = share_difference(x1, n1, x0, n0)
+    assert np.isnan(est.p_value)
+    assert est.estimate == 0.0 and est.lower < 0 < est.upper  # the interval still exists
+
+
 def test_share_difference_vectorised_core_matches_scalar():
     x1, n1 = np.array([56, 9, 6, 5]), np.array([70, 10, 7, 56])
     x0, n0 = np.array([48, 3, 2, 0]), np.array([80, 10, 7, 29])

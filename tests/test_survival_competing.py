@@ -99,3 +99,43 @@ def test_cumulative_incidence_errors(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         cumulative_incidence(**args)
+
+
+def _timepoints_case(name: str):
+    if name == "unemp_ui":
+        d = unemp()
+        return d.spell, d.cause, d.ui, [0, 1, 5.5, 20, 27, 27.5, 28, 40]
+    if name == "unemp_all":
+        d = unemp()
+        return d.spell, d.cause, None, [0.5, 13, 28, 29]
+    d = read_csv("continuous.csv").copy()
+    d.loc[(d.group == "x") & (d.cause == 2), "cause"] = 1  # as the R script
+    return d.time, d.cause, d.group, [0, 3.25, 40, 59.169057, 59.17, 84.709624, 85, 90]
+
+
+@pytest.mark.parametrize("case", ["unemp_ui", "continuous_nocause", "unemp_all"])
+def test_incidence_at_matches_cmprsk_timepoints(case):
+    # issue 13: past a group's follow-up timepoints() gives NA (we gave the last value),
+    # and 0 for a cause with no events in a group (we gave no row)
+    t, c, g, times = _timepoints_case(case)
+    got = cumulative_incidence(t, c, g).incidence_at(times)
+    ref = read_csv(f"timepoints_{case}.csv")
+    assert len(got) == len(ref)
+    if g is not None:
+        assert got.group.astype(str).tolist() == ref.group.astype(str).tolist()
+    assert got.cause.tolist() == ref.cause.tolist()
+    assert_close(got.time, ref.time, name="time")
+    assert_close(got.incidence, ref.incidence, name="incidence")
+    assert_close(got.variance, ref.variance, name="variance")
+    past = got.incidence.isna()
+    assert past.any() and got.loc[past, ["lower", "upper"]].isna().all().all()
+
+
+def test_incidence_at_cause_without_events_in_group_is_zero_within_follow_up():
+    t, c, g, _ = _timepoints_case("continuous_nocause")
+    res = cumulative_incidence(t, c, g)
+    at = res.incidence_at([10.0, 100.0])
+    x2 = at[(at.group == "x") & (at.cause == 2)]
+    assert x2.incidence.iloc[0] == 0 and x2.variance.iloc[0] == 0
+    assert np.isnan(x2.incidence.iloc[1])
+    assert res.followup["x"] == pytest.approx(84.709624)

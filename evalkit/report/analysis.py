@@ -31,9 +31,15 @@ __all__ = ["SURVIVAL_WEEKS", "Analysis", "prepare"]
 SURVIVAL_WEEKS = (13, 26, 52)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Analysis:
-    """The computed content of one report."""
+    """The computed content of one report.
+
+    Its ``repr`` and notebook view (``_repr_html_``) are a compact overview: project,
+    report kind, counts, criteria with verdicts and the survival curves. They never show
+    a person id (pseudonymised or not); the person-level tables stay in ``data`` and
+    ``spells`` for those who ask for them.
+    """
 
     config: ProjectConfig
     kind: str
@@ -61,6 +67,85 @@ class Analysis:
         """Participants (project arm) who had started by the cutoff."""
         p = self.data.participants
         return p[(p["arm"] == "indsats") & (p["start_date"] <= pd.Timestamp(self.cutoff))]
+
+    def _overview(self) -> tuple[list[tuple[str, str]], pd.DataFrame, pd.DataFrame]:
+        """Facts, criteria and curves for the compact views (aggregates only)."""
+        facts = [
+            ("Projekt", f"{self.config.slug}: {self.config.title} ({self.config.kommune})"),
+            ("Rapport", f"{self.kind}, data til og med {self.cutoff.isoformat()}"),
+            ("Genereret", self.generated.isoformat()),
+            ("Deltagere startet", str(len(self.participants))),
+            ("Forløb (spells)", f"{len(self.spells)} rækker"),
+            (
+                "Landstal",
+                "ja" if self.reference_curve is not None else "nej",
+            ),
+        ]
+        if self.subset:
+            facts.append(("Udsnit", ", ".join(f"{k} = {v}" for k, v in self.subset.items())))
+        if self.internal:
+            facts.append(("Variant", "INTERN – må ikke offentliggøres"))
+        crit = pd.DataFrame(
+            [
+                {
+                    "id": c.id,
+                    "kriterium": c.label,
+                    "vurdering": c.verdict,
+                    "estimat": None if c.suppressed else c.estimate,
+                    "n": int(c.n),
+                }
+                for c in self.criteria
+            ],
+            columns=["id", "kriterium", "vurdering", "estimat", "n"],
+        )
+        curves = pd.DataFrame(
+            [
+                {
+                    "kurve": label,
+                    "n": int(km.n),
+                    "median": km.median,
+                    "median_lower": km.median_ci[0],
+                    "median_upper": km.median_ci[1],
+                }
+                for label, km in self.curves.items()
+            ],
+            columns=["kurve", "n", "median", "median_lower", "median_upper"],
+        )
+        return facts, crit, curves
+
+    def __repr__(self) -> str:
+        facts, crit, curves = self._overview()
+        width = max(len(k) for k, _ in facts)
+        lines = ["Analysis"] + [f"  {k:<{width}}  {v}" for k, v in facts]
+        if len(crit):
+            lines.append(f"  Kriterier ({len(crit)}):")
+            lines += [f"    {r.id}: {r.vurdering}" for r in crit.itertuples(index=False)]
+        if len(curves):
+            lines.append("  Kurver:")
+            lines += [
+                f"    {r.kurve}: n = {r.n}, median {r.median:g}"
+                for r in curves.itertuples(index=False)
+            ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        facts, crit, curves = self._overview()
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in facts
+        )
+        out = f"<div><strong>Analysis</strong><table>{rows}</table>"
+        if len(crit):
+            out += "<p>Kriterier</p>" + crit.to_html(
+                index=False, na_rep="–", float_format=lambda v: f"{v:.3g}"
+            )
+        if len(curves):
+            out += "<p>Overlevelseskurver</p>" + curves.to_html(
+                index=False, na_rep="–", float_format=lambda v: f"{v:g}"
+            )
+        return out + "</div>"
 
     def results(self) -> dict[str, Any]:
         """Key figures and verdicts, JSON-ready (no person ids, small cells removed)."""

@@ -42,27 +42,61 @@ class CumulativeIncidenceResult:
     tests: pd.DataFrame = field(repr=False)
     n: int
     alpha: float = 0.05
+    causes: tuple[int, ...] = ()
+    followup: dict[Any, float] = field(default_factory=dict, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The table (a copy)."""
         return self.table.copy()
 
     def incidence_at(self, times: Any) -> pd.DataFrame:
-        """Step-function values (incidence, lower, upper) of every curve at ``times``."""
+        """Step-function values of every curve at ``times``, as ``cmprsk::timepoints``.
+
+        One block of rows per cause (and group), in the order of ``cuminc``: causes in
+        increasing order, groups in sorted order within a cause. Columns ``group`` (with
+        groups), ``cause``, ``time``, ``incidence``, ``variance``, ``lower``, ``upper``.
+
+        As ``timepoints``: past a group's largest follow-up time (any status), and before
+        time 0, every value is NaN (R ``NA``); a cause with no events in a group has
+        incidence and variance 0 up to that group's follow-up; before the first event of
+        the cause the values are 0.
+        """
         t = _numeric_1d(times, "times").astype(float)
-        keys = ["group", "cause"] if "group" in self.table else ["cause"]
-        rows = []
-        for key, sub in self.table.groupby(keys, sort=False):
-            i = np.searchsorted(sub["time"].to_numpy(), t, side="right") - 1
-            j = np.clip(i, 0, None)
-            part = {"time": t}
-            for col in ("incidence", "variance", "lower", "upper"):
-                part[col] = np.where(i < 0, 0.0, sub[col].to_numpy()[j])
-            frame = pd.DataFrame(part)
-            for name, val in zip(keys, key if isinstance(key, tuple) else (key,), strict=True):
-                frame.insert(0, name, val)
-            rows.append(frame)
-        return pd.concat(rows, ignore_index=True)
+        grouped = "group" in self.table
+        frames = []
+        by = dict(
+            tuple(self.table.groupby(["group", "cause"] if grouped else ["cause"], sort=False))
+        )
+        for cause in self.causes:
+            for group, end in self.followup.items():
+                key = (group, cause) if grouped else (cause,)
+                sub = by.get(key)
+                if sub is None:
+                    sub = self.table.iloc[:0]
+                i = np.searchsorted(sub["time"].to_numpy(), t, side="right") - 1
+                j = np.clip(i, 0, None)
+                outside = (t > end) | (t < 0)
+                part: dict[str, Any] = {}
+                if grouped:
+                    part["group"] = np.full(t.size, group, dtype=object)
+                part["cause"] = np.full(t.size, cause, dtype=np.int64)
+                part["time"] = t
+                for col in ("incidence", "variance", "lower", "upper"):
+                    vals = sub[col].to_numpy()
+                    got = vals[j] if vals.size else np.zeros(t.size)
+                    part[col] = np.where(outside, np.nan, np.where(i < 0, 0.0, got))
+                frames.append(pd.DataFrame(part))
+        cols = (["group"] if grouped else []) + [
+            "cause",
+            "time",
+            "incidence",
+            "variance",
+            "lower",
+            "upper",
+        ]
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        return pd.concat(frames, ignore_index=True)
 
     def _repr_html_(self) -> str:
         html = f"<p>Cumulative incidence, n = {self.n}</p>"
@@ -282,4 +316,14 @@ def cumulative_incidence(
                 {"cause": int(k), "statistic": stat, "df": df, "p_value": float(chi2.sf(stat, df))}
             )
         tests = pd.DataFrame(rows)
-    return CumulativeIncidenceResult(table=table, tests=tests, n=int(t.size), alpha=alpha)
+    followup = {
+        (lev if groups is not None else None): float(t[g == j].max()) for j, lev in enumerate(glev)
+    }
+    return CumulativeIncidenceResult(
+        table=table,
+        tests=tests,
+        n=int(t.size),
+        alpha=alpha,
+        causes=tuple(int(k) for k in causes_seen),
+        followup=followup,
+    )

@@ -24,9 +24,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.demo._planted import PLANTED
+from evalkit.demo._side import _as_jobindsats, _benchmarks, _joblog, _praktik_hours, _survey
+from evalkit.demo._simulate import (
+    Group,
+    _covariates,
+    _eta,
+    _monday,
+    _monthly_activity,
+    _runs_to_rows,
+    _simulate_status,
+    _weeks,
+)
 from evalkit.demo._writers import _dream_col, _write_table
 
-__all__ = ["PLANTED", "PROJECTS", "DemoProject", "generate_all", "generate_project"]
+__all__ = ["PLANTED", "PROJECTS", "DemoProject", "Group", "generate_all", "generate_project"]
 
 # DREAM-like codes written into the files (see docs/data-format.md)
 CODE = {
@@ -40,8 +52,6 @@ CODE = {
     "udvandret": "997",
     "doed": "998",
 }
-_COMPETING = ("uddannelse", "foertidspension", "udvandret", "doed")
-_COMPETING_P = (0.55, 0.2, 0.15, 0.1)
 
 PART_COLUMNS = {
     "person_id": "person_id",
@@ -82,18 +92,6 @@ SURVEY_COLUMNS = {
     "spoergsmaal": "question",
     "svar": "answer",
 }
-
-
-@dataclass(frozen=True)
-class Group:
-    """One target group of a project: size, benefit and Weibull scale of time to self-support."""
-
-    name: str
-    n: int
-    benefit: str
-    lam: float  # Weibull scale: cumulative hazard at week 1 for eta = 0
-    shape: float = 0.9
-    prior_weeks: int = 30
 
 
 @dataclass(frozen=True)
@@ -191,150 +189,6 @@ PROJECTS: dict[str, DemoProject] = {
         ),
     ]
 }
-
-# Planted truths (what the estimators should recover); documented in docs/demo-data.md.
-PLANTED: dict[str, dict[str, float]] = {
-    "aalborg-jobparate": {
-        "hazard_ratio_indsats": 1.35,
-        "age_log_hr_per_10y": -0.15,
-        "kommune_share_jobparate_start": 0.054,
-        "kommune_share_jobparate_end": 0.046,
-    },
-    "ringkobing-skjern-stv": {
-        "share_virksomhedsrettet_baseline_aktivitetsparat": 0.146,
-        "share_virksomhedsrettet_end_aktivitetsparat": 0.40,
-        "share_virksomhedsrettet_baseline_ressourceforloeb": 0.23,
-        "share_virksomhedsrettet_end_ressourceforloeb": 0.43,
-    },
-    "hedensted-samtale": {
-        "p_involving_jobparat": 0.88,
-        "p_involving_forsikret": 0.93,
-        # Joblog: jobs applied for per week among users, and the share using the Joblog,
-        # in the 13 weeks before and the first 13 weeks of the project (docs/demo-data.md)
-        "joblog_rate_before_jobparat": 4.0,
-        "joblog_rate_during_jobparat": 6.0,
-        "joblog_rate_before_forsikret": 8.0,
-        "joblog_rate_during_forsikret": 10.4,
-        "joblog_use_before_jobparat": 0.40,
-        "joblog_use_during_jobparat": 0.80,
-        "joblog_use_before_forsikret": 0.98,
-        "joblog_use_during_forsikret": 0.99,
-    },
-    "herning-transport": {
-        "p_praktik": 0.93,
-        "p_smaajob": 0.8,
-        # ordinary hours during and after praktik: share who ever get hours, mean weeks
-        # from praktik start to the first hours (geometric)
-        "p_hours_after_praktik": 0.75,
-        "weeks_to_first_hours": 5.0,
-    },
-    "herning-flere-skal-med": {"share_gruppe1_end": 0.50},
-}
-
-_FIRST_NAMES_AREAS = [
-    "Hele landet", "Aalborg", "Aarhus", "Herning", "Hedensted", "Ringkøbing-Skjern",
-    "Odense", "Silkeborg", "Holstebro", "Viborg", "Horsens", "Vejle",
-]  # fmt: skip
-
-
-# --------------------------------------------------------------------------- helpers
-def _monday(d: dt.date) -> dt.date:
-    return d - dt.timedelta(days=d.weekday())
-
-
-def _weeks(first: dt.date, last: dt.date) -> pd.DatetimeIndex:
-    return pd.date_range(_monday(first), _monday(last), freq="7D")
-
-
-# --------------------------------------------------------------------------- simulation
-def _covariates(rng: np.random.Generator, n: int, comparison: bool) -> pd.DataFrame:
-    """Baseline covariates; the comparison pool is older and longer on benefit (selection)."""
-    age = np.clip(rng.normal(38 if comparison else 33, 11, n), 18, 64).round().astype(int)
-    sex = np.where(rng.random(n) < (0.5 if comparison else 0.45), "K", "M")
-    origin = rng.choice(["dansk", "vestlig", "ikke-vestlig"], n, p=[0.72, 0.08, 0.20])
-    education = rng.choice(
-        ["grundskole", "gymnasial", "erhvervsfaglig", "videregaaende"],
-        n,
-        p=[0.45, 0.15, 0.3, 0.1] if comparison else [0.38, 0.17, 0.33, 0.12],
-    )
-    return pd.DataFrame({"age": age, "sex": sex, "origin": origin, "education": education})
-
-
-def _eta(cov: pd.DataFrame) -> np.ndarray:
-    """Linear predictor of the covariates (log hazard ratios, planted)."""
-    return (
-        -0.015 * (cov["age"].to_numpy() - 35)
-        + np.where(cov["origin"].to_numpy() == "ikke-vestlig", -0.3, 0.0)
-        + np.where(cov["education"].to_numpy() == "grundskole", -0.25, 0.0)
-        + np.where(cov["sex"].to_numpy() == "K", -0.05, 0.0)
-    )
-
-
-def _simulate_status(
-    rng: np.random.Generator,
-    start_idx: np.ndarray,
-    n_weeks: int,
-    eta: np.ndarray,
-    group: Group,
-    competing_rate: float,
-    k: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Status category matrix (persons x weeks, object codes) and hours (float)."""
-    n = len(start_idx)
-    e = rng.exponential(1.0, n)
-    t_self = np.ceil((e / (group.lam * np.exp(eta))) ** (1.0 / group.shape)).astype(int)
-    t_comp = np.ceil(rng.exponential(1.0 / competing_rate, n)).astype(int)
-    cause = rng.choice(len(_COMPETING), n, p=_COMPETING_P)
-    run1 = k + rng.geometric(1 / 40, n)  # first self-supporting run, at least k weeks
-    back = rng.geometric(1 / 12, n)  # weeks back on benefit after it
-    prior = np.minimum(group.prior_weeks, rng.integers(1, group.prior_weeks + 1, n) + 4)
-
-    tau = np.arange(n_weeks)[None, :] - start_idx[:, None]
-    status = np.full((n, n_weeks), "selvforsoergende", dtype=object)
-    on_benefit = tau >= -prior[:, None]
-    status[on_benefit] = group.benefit
-    competed = (t_comp < t_self)[:, None] & (tau >= t_comp[:, None])
-    after = (t_comp >= t_self)[:, None] & (tau >= t_self[:, None])
-    rel = tau - t_self[:, None]
-    self_run = after & ((rel < run1[:, None]) | (rel >= (run1 + back)[:, None]))
-    status[self_run] = "selvforsoergende"
-    causes = np.array(_COMPETING, dtype=object)[cause]
-    status[competed] = np.broadcast_to(causes[:, None], status.shape)[competed]
-
-    hours = np.zeros((n, n_weeks), dtype=float)
-    employed = self_run & (rng.random((n, n_weeks)) < 0.9)
-    hours[employed] = 37.0
-    return status, hours
-
-
-def _monthly_activity(
-    rng: np.random.Generator, n: int, months: pd.DatetimeIndex, p_from: float, p_to: float, p0: int
-) -> np.ndarray:
-    """Persons x months indicator of company-based activity with a planted share path.
-
-    The share is ``p_from`` up to month index ``p0`` (baseline), then rises linearly to
-    ``p_to`` at the last month; persistence comes from a latent person propensity.
-    """
-    m = len(months)
-    target = np.full(m, p_from)
-    ramp = np.arange(m - p0) / max(m - p0 - 1, 1)
-    target[p0:] = p_from + (p_to - p_from) * np.clip(ramp * 1.6, 0, 1)
-    latent = rng.normal(size=(n, 1))
-    noise = rng.normal(size=(n, m))
-    score = 0.8 * latent + 0.6 * noise
-    from scipy.stats import norm
-
-    thresh = norm.ppf(1 - target)
-    return score > thresh[None, :]
-
-
-def _runs_to_rows(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of True in each row of ``mask``: (row, first column, last column), row-major."""
-    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
-    d = np.diff(padded, axis=1)
-    r_start, c_start = np.nonzero(d == 1)
-    _, c_end = np.nonzero(d == -1)
-    return r_start, c_start, c_end - 1
 
 
 # --------------------------------------------------------------------------- one project
@@ -565,217 +419,6 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
             spec.file_format,
         )
     return files
-
-
-def _praktik_hours(
-    seed: int,
-    slug: str,
-    s: np.ndarray,
-    n_weeks: int,
-    slope: np.ndarray,
-    status: np.ndarray,
-    hours: np.ndarray,
-) -> np.ndarray:
-    """Ordinary hours of praktik participants while on benefit (see PLANTED)."""
-    rng = np.random.default_rng([seed, sum(map(ord, slug)), 1])
-    truth = PLANTED["herning-transport"]
-    n = len(s)
-    ever = rng.random(n) < truth["p_hours_after_praktik"]
-    first = s + rng.geometric(1 / truth["weeks_to_first_hours"], n) - 1
-    start_h = rng.integers(4, 9, n).astype(float)
-    tau = np.arange(n_weeks)[None, :] - first[:, None]
-    h = np.minimum(start_h[:, None] + tau * slope * 4, 30.0)
-    h = np.round(h * 2) / 2
-    h = np.where(rng.random((n, n_weeks)) < 0.1, 0.0, h)  # a week without shifts
-    on_benefit = status != "selvforsoergende"
-    paid = ever[:, None] & (tau >= 0) & on_benefit
-    return np.where(paid, h, np.where(on_benefit, 0.0, hours))
-
-
-def _joblog(
-    seed: int, spec: DemoProject, participants: pd.DataFrame, weeks: pd.DatetimeIndex
-) -> pd.DataFrame:
-    """Joblog extract: one row per person and week with jobs applied for (see PLANTED).
-
-    Users log in about 85 % of the weeks of a window (13 weeks before the start week, and
-    from it up to 26 weeks or the end date); a person's level is gamma(5, 1/5) times the
-    group's weekly rate; the extract runs to the project end. Side stream: nothing else in
-    the project changes.
-    """
-    rng = np.random.default_rng([seed, sum(map(ord, spec.slug)), 2])
-    truth = PLANTED[spec.slug]
-    rows = []
-    last = pd.Timestamp(_monday(spec.project_end))
-    for group, g in participants.groupby("target_group", sort=True):
-        n = len(g)
-        pb, pd_ = truth[f"joblog_use_before_{group}"], truth[f"joblog_use_during_{group}"]
-        use_b = rng.random(n) < pb
-        use_d = use_b | (rng.random(n) < (pd_ - pb) / (1 - pb))
-        level = rng.gamma(5.0, 1 / 5.0, n)
-        start = g["start_date"] - pd.to_timedelta(g["start_date"].dt.dayofweek, unit="D")
-        end = g["end_date"].fillna(last)
-        for w, offsets, use in (("before", range(-13, 0), use_b), ("during", range(26), use_d)):
-            rate = truth[f"joblog_rate_{w}_{group}"]
-            for k in offsets:
-                monday = start + pd.Timedelta(weeks=k)
-                logged = use & (rng.random(n) < 0.85) & (monday <= end).to_numpy()
-                logged &= (monday <= last).to_numpy()
-                count = rng.poisson(rate * level / 0.85)
-                day = monday + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
-                keep = logged & (count > 0)
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "person_id": g["person_id"].to_numpy()[keep],
-                            "date": day.to_numpy()[keep],
-                            "applications": count[keep],
-                        }
-                    )
-                )
-    log = pd.concat(rows, ignore_index=True)
-    return log.sort_values(["date", "person_id"], kind="stable").reset_index(drop=True)
-
-
-def _as_jobindsats(bench: pd.DataFrame, extras: tuple[str, ...]) -> pd.DataFrame:
-    """Write shares as Jobindsats does (percent) for the projects that say so.
-
-    ``pct_all``: every value in percent (the config says ``unit: percent``);
-    ``pct_column``: monthly shares in percent with a unit column ``enhed`` (``Pct.``,
-    ``andel`` for the curve, ``antal`` for counts).
-    """
-    if "pct_all" in extras:
-        return bench.assign(value=(bench["value"] * 100).round(2))
-    if "pct_column" in extras:
-        monthly = bench["period"].str.match(r"^\d{4}M\d{2}$") & bench["measure"].str.startswith(
-            "andel"
-        )
-        out = bench.assign(value=np.where(monthly, (bench["value"] * 100).round(2), bench["value"]))
-        share = bench["measure"].str.startswith("andel")
-        out["unit"] = np.where(monthly, "Pct.", np.where(share, "andel", "antal"))
-        return out
-    return bench
-
-
-def _benchmarks(
-    rng: np.random.Generator, spec: DemoProject, participants: pd.DataFrame, weeks: pd.DatetimeIndex
-) -> pd.DataFrame:
-    """National curve (mixture over a simulated national population) and monthly indicators."""
-    rows: list[pd.DataFrame] = []
-    g = spec.groups[0]
-    nat = _covariates(rng, 20_000, comparison=True)
-    eta = _eta(nat)
-    t = np.arange(0, 105)
-    surv = np.exp(-g.lam * np.exp(eta)[:, None] * t[None, :] ** g.shape).mean(axis=0)
-    rows.append(
-        pd.DataFrame(
-            {
-                "area": "Hele landet",
-                "period": [f"U{w:03d}" for w in t],
-                "measure": "andel_paa_ydelse",
-                "group": g.name,
-                "value": surv.round(6),
-            }
-        )
-    )
-    months = pd.date_range(
-        spec.project_start - pd.DateOffset(months=4), spec.project_end, freq="MS"
-    )
-    periods = months.strftime("%YM%m")
-    m = len(months)
-    if spec.monthly_activity:
-        areas = ["Hele landet"] + (
-            ["Holstebro", "Viborg", "Silkeborg", "Ikast-Brande"]
-            if "other_kommuner" in spec.extras
-            else []
-        )
-        for area in areas:
-            for grp, base in {"aktivitetsparat": 0.20, "ressourceforloeb": 0.13}.items():
-                lvl = base + (0.0 if area == "Hele landet" else rng.uniform(-0.04, 0.08))
-                path = lvl + np.linspace(0, 0.04, m) + rng.normal(0, 0.006, m)
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "area": area,
-                            "period": periods,
-                            "measure": "andel_virksomhedsrettet",
-                            "group": grp,
-                            "value": path.round(4),
-                        }
-                    )
-                )
-    if "national_share" in spec.extras:
-        share = np.linspace(0.054, 0.046, m) + rng.normal(0, 0.0008, m)
-        national = np.round(34_000 + rng.normal(0, 300, m)).astype(int)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "area": "Hele landet",
-                    "period": periods,
-                    "measure": "antal_jobparate",
-                    "group": "jobparat",
-                    "value": national,
-                }
-            )
-        )
-        rows.append(
-            pd.DataFrame(
-                {
-                    "area": spec.kommune,
-                    "period": periods,
-                    "measure": "antal_jobparate",
-                    "group": "jobparat",
-                    "value": np.round(national * share),
-                }
-            )
-        )
-    if "samtaler" in spec.extras:
-        kommuner = [f"Kommune {i:02d}" for i in range(1, 98)] + [spec.kommune]
-        rate = np.clip(rng.normal(4.2, 0.9, len(kommuner)), 1.8, 8)
-        rate[-1] = 2.3
-        rows.append(
-            pd.DataFrame(
-                {
-                    "area": kommuner,
-                    "period": months[-1].strftime("%YM%m"),
-                    "measure": "ledighedsprocent",
-                    "group": "alle",
-                    "value": (rate / 100).round(4),
-                }
-            )
-        )
-        n_jobparat = np.round(410 * np.linspace(1.0, 0.83, m) + rng.normal(0, 5, m))
-        rows.append(
-            pd.DataFrame(
-                {
-                    "area": spec.kommune,
-                    "period": periods,
-                    "measure": "antal_jobparate",
-                    "group": "jobparat",
-                    "value": n_jobparat,
-                }
-            )
-        )
-    return pd.concat(rows, ignore_index=True)
-
-
-def _survey(rng: np.random.Generator, participants: pd.DataFrame) -> pd.DataFrame:
-    """Survey answers (1-5) to 'samtalen var medinddragende'; ~80 % respond."""
-    resp = participants[rng.random(len(participants)) < 0.8]
-    p = np.where(
-        resp["target_group"].to_numpy() == "jobparat",
-        PLANTED["hedensted-samtale"]["p_involving_jobparat"],
-        PLANTED["hedensted-samtale"]["p_involving_forsikret"],
-    )
-    agree = rng.random(len(resp)) < p
-    answer = np.where(agree, rng.integers(4, 6, len(resp)), rng.integers(1, 4, len(resp)))
-    return pd.DataFrame(
-        {
-            "respondent": [f"R{i:04d}" for i in range(len(resp))],
-            "group": resp["target_group"].to_numpy(),
-            "question": "samtale_medinddragende",
-            "answer": answer,
-        }
-    )
 
 
 def generate_all(out_dir: str | Path, seed: int = 2024) -> dict[str, dict[str, Path]]:

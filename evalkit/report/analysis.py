@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 import evalkit
+from evalkit import labels
 from evalkit._files import atomic_write_text
 from evalkit.config import REPORT_KINDS, ProjectConfig, load_config
 from evalkit.criteria import CriterionResult, EvaluationContext, evaluate_criteria
@@ -287,7 +288,7 @@ def prepare(
     for group in groups:
         sub = part[part["target_group"] == group]
         if len(sub) > 0:
-            label = "Deltagere" if len(groups) == 1 else f"Deltagere, {group}"
+            label = "Deltagere" if len(groups) == 1 else f"Deltagere, {labels.target_group(group)}"
             curves[label] = kaplan_meier(sub["duration"], sub["event"])
     comp = started[started["arm"] == "sammenligning"]
     if len(comp) > 0:

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from evalkit import labels
 from evalkit.compare import alt_text_love_plot, love_plot
 from evalkit.compare_survival import AdjustedSurvivalResult, adjusted_survival
 from evalkit.disclosure import suppress_share
@@ -30,18 +31,9 @@ _TREATMENT = "indsats"
 _ANCHOR = "sammenligning"
 _TITLE = "Sammenligningsgruppe"
 
-VARIABLE_NAMES = {
-    "age": "Alder (år)",
-    "sex": "Køn",
-    "origin": "Herkomst",
-    "education": "Uddannelse",
-    "benefit_weeks_prior": "Uger på ydelse året før",
-}
-LEVEL_NAMES = {
-    "K": "kvinde",
-    "M": "mand",
-    "videregaaende": "videregående",
-}
+# Danish words come from evalkit.labels (the one table); these names stay for old imports.
+VARIABLE_NAMES = {code: text[:1].upper() + text[1:] for code, text in labels.VARIABLES.items()}
+LEVEL_NAMES = {**labels.SEXES, **labels.EDUCATIONS, **labels.ORIGINS}
 CURVE_LABELS = {
     "treated": "Deltagere",
     "control": "Sammenligningsgruppe (ujusteret)",

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import evalkit
+from evalkit import labels
 from evalkit.criteria import CriterionResult
 from evalkit.disclosure import suppress
 from evalkit.formatting import (
@@ -56,11 +57,17 @@ _STATUS_WORDS = {
     "kan ikke afgøres": "kan ikke afgøres endnu",
     "intet mål": "intet mål",
 }
-GROUP_NAMES = {
-    "jobparat": "jobparate",
-    "aktivitetsparat": "aktivitetsparate",
-    "ressourceforloeb": "ressourceforløb",
-    "forsikret": "forsikrede ledige",
+GROUP_NAMES = labels.TARGET_GROUPS  # kept for old imports; the table is evalkit.labels
+
+
+_PARAMETER_NAMES = {
+    "config": "Konfiguration",
+    "kind": "Rapporttype",
+    "as_of": "Opgørelsesdato",
+    "generated": "Dannet",
+    "k": "Uger uden ydelse før afgang (k)",
+    "internal": "Intern rapport",
+    "subset": "Afgrænsning",
 }
 
 
@@ -128,7 +135,7 @@ def figure_html(fig: matplotlib.figure.Figure, alt: str, caption: str) -> str:
 
 
 def _group(name: str) -> str:
-    return GROUP_NAMES.get(name, name)
+    return labels.target_group(name)
 
 
 # --------------------------------------------------------------------------- sections
@@ -378,7 +385,7 @@ def method(a: Analysis) -> Html:
     """Method, definitions and data sources."""
     c = a.config
     k = c.spells_k
-    comp = ", ".join(c.competing)
+    comp = labels.join_labels("status", c.competing)
     text = (
         "<ul>"
         f"<li><strong>Selvforsørgelse</strong>: første uge i en periode på {k} sammenhængende "
@@ -409,7 +416,10 @@ def method(a: Analysis) -> Html:
 def provenance(a: Analysis) -> Html:
     """evalkit version, parameters and SHA-256 of every input file."""
     params = pd.DataFrame(
-        [{"Parameter": k, "Værdi": "" if v is None else str(v)} for k, v in a.parameters.items()]
+        [
+            {"Parameter": _PARAMETER_NAMES.get(k, k), "Værdi": "" if v is None else str(v)}
+            for k, v in a.parameters.items()
+        ]
     )
     files = pd.DataFrame(
         [{"Tabel": table, "SHA-256": digest} for table, digest in sorted(a.data.files.items())]

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from evalkit import measures
+from evalkit import labels, measures
 from evalkit import seeds_measures as sm
 from evalkit.disclosure import suppress, suppress_share
 from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent
@@ -135,7 +135,7 @@ def loen_andel(a: Analysis) -> Html:
     p = _people(a)
     rows = []
     for label, types in [("Alle virksomhedsrettede forløb", measures.COMPANY_TYPES)] + [
-        (t.capitalize().replace("oe", "ø").replace("aa", "å"), (t,)) for t in measures.COMPANY_TYPES
+        (labels.activity(t).capitalize(), (t,)) for t in measures.COMPANY_TYPES
     ]:
         try:
             e = sm.paid_share(p, a.data.activities, types, _start(a), a.cutoff)

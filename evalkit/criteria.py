@@ -3,9 +3,13 @@
 Each criterion in a project's config has an ``id``, a Danish ``label``, a ``kind`` and
 kind-specific keys (see ``docs/config.md``). :func:`evaluate_criteria` computes every
 criterion from data and returns one :class:`CriterionResult` each: estimate, confidence
-interval, n, target, verdict (``opfyldt`` / ``ikke opfyldt`` / ``kan ikke afgøres`` /
-``intet mål``) and where the interval lies relative to the target. Nothing is shown
-that was not computed from data: a criterion whose source is missing is "kan ikke
+interval, n, target and the verdict by the one rule of :mod:`evalkit.verdicts`
+(``opfyldt`` / ``ikke opfyldt`` / ``usikkert`` / ``kan ikke afgøres`` / ``intet mål``):
+the interval decides, except for register counts, ranks, censuses (``census: true``) and
+boundary targets, which are compared exactly. A status report (``as_of`` before the
+period's end) also judges progress against the criterion's path
+(:mod:`evalkit.progress`): ``på sporet`` / ``ikke på sporet`` / ``usikkert``. Nothing is
+shown that was not computed from data: a criterion whose source is missing is "kan ikke
 afgøres" with the reason.
 """
 
@@ -22,9 +26,11 @@ import pandas as pd
 from scipy import stats
 
 from evalkit import baseline, joblog, measures
+from evalkit import verdicts as vd
 from evalkit.config import ProjectConfig
-from evalkit.counts import count_ratio, poisson_count
+from evalkit.counts import count_ratio
 from evalkit.disclosure import suppress_share
+from evalkit.progress import check_path, target_path
 from evalkit.results import Estimate
 
 __all__ = [
@@ -36,12 +42,23 @@ __all__ = [
     "evaluate_criteria",
 ]
 
-VERDICTS = ("opfyldt", "ikke opfyldt", "kan ikke afgøres", "intet mål")
+VERDICTS = vd.VERDICTS
+_Judge = Callable[[float], vd.Verdict]
 
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """The evaluated criterion. ``unit`` is share, pp, count, ratio, rank or change."""
+    """The evaluated criterion. ``unit`` is share, pp, count, ratio, rank or change.
+
+    ``verdict`` is one of :data:`VERDICTS`; ``verdict_text`` is how the report prints it
+    (e.g. "usikkert – peger mod opfyldt"), ``basis`` what it rests on ("interval",
+    "census", "register", "boundary", "none") and ``remark`` a Danish remark true of this
+    row. ``lower``/``upper`` are NaN where there is no sampling interval (register
+    counts, ranks, censuses). In a status report ``path_value`` is the path's value at
+    the as-of date and ``progress`` the status verdict against it ("på sporet", "ikke på
+    sporet", "usikkert", "kan ikke afgøres", "intet mål"), with ``progress_text`` and
+    ``progress_remark``.
+    """
 
     id: str
     label: str
@@ -59,6 +76,17 @@ class CriterionResult:
     method: str = ""
     suppressed: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    basis: str = "interval"
+    verdict_text: str = ""
+    remark: str = ""
+    leaning: str | None = None
+    n_needed: int | None = None
+    census: bool = False
+    path_value: float | None = None
+    path_origin: str = ""
+    progress: str | None = None
+    progress_text: str = ""
+    progress_remark: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; NaN becomes None and suppressed estimates are removed."""
@@ -117,8 +145,8 @@ def _participants(ctx: EvaluationContext, crit: dict[str, Any]) -> pd.DataFrame:
     return p
 
 
-def _ci_side(est: Estimate, target: float | None, direction: str) -> str | None:
-    if target is None:
+def _ci_side(est: Estimate, target: float | None) -> str | None:
+    if target is None or not (math.isfinite(est.lower) and math.isfinite(est.upper)):
         return None
     if est.lower > target:
         return "over"
@@ -127,11 +155,10 @@ def _ci_side(est: Estimate, target: float | None, direction: str) -> str | None:
     return "omkring"
 
 
-def _verdict(estimate: float, target: float | None, direction: str) -> str:
-    if target is None:
-        return "intet mål"
-    met = estimate >= target if direction == "min" else estimate <= target
-    return "opfyldt" if met else "ikke opfyldt"
+_EXACT_METHODS = {
+    "census": "totaltælling (hele målgruppen)",
+    "register": "registeropgørelse (eksakt)",
+}
 
 
 def _result(
@@ -139,39 +166,64 @@ def _result(
     est: Estimate,
     unit: str,
     ctx: EvaluationContext,
+    judge: _Judge,
     target: float | None = None,
     suppressed: bool = False,
     **details: Any,
 ) -> CriterionResult:
+    """The result of one criterion; ``judge(t)`` gives the verdict against a target ``t``."""
     if target is None:
         target = crit.get("target")
     direction = crit.get("direction", "min")
-    verdict = _verdict(est.estimate, target, direction)
-    ci_side = _ci_side(est, target, direction)
-    reason = ""
-    if suppressed:
-        # A verdict next to a hidden share would narrow the small count down (e.g. 33 of
-        # 37 and a 90 % target), so neither the verdict nor the CI's side is published.
-        verdict = "kan ikke afgøres" if target is not None else verdict
-        ci_side = None
-        reason = "resultatet er skjult af hensyn til diskretionering (små tal)"
+    v = judge(float(target)) if target is not None else vd.no_target()
+    thr = ctx.threshold
+    lower, upper, method = est.lower, est.upper, est.method
+    if v.basis in _EXACT_METHODS or (v.basis == "boundary" and crit.get("census")):
+        # no sampling interval is shown beside an exact comparison
+        lower, upper = math.nan, math.nan
+        method = _EXACT_METHODS.get(v.basis, _EXACT_METHODS["census"])
+    ci_side = _ci_side(Estimate(est.estimate, lower, upper, est.n, method), target)
+    remark = v.remark(est.n, "målet", thr)
+    progress: dict[str, Any] = {}
+    if ctx.as_of is not None and ctx.as_of < ctx.config.period.end:
+        path = target_path(crit, ctx.config.period.start, ctx.config.period.end, target)
+        if path is None:
+            pv = vd.no_target()
+            progress = {"progress": "intet mål", "progress_text": "intet mål"}
+        else:
+            value = path.value_at(ctx.as_of)
+            pv = judge(value)
+            progress = {
+                "path_value": value,
+                "path_origin": path.origin,
+                "progress": vd.PROGRESS_WORDS[pv.verdict],
+                "progress_text": pv.text(progress=True),
+                "progress_remark": pv.remark(est.n, "delmålet", thr),
+            }
     return CriterionResult(
         id=crit["id"],
         label=crit["label"],
         kind=crit["kind"],
-        verdict=verdict,
+        verdict=v.verdict,
         estimate=est.estimate,
-        lower=est.lower,
-        upper=est.upper,
+        lower=lower,
+        upper=upper,
         n=est.n,
         target=target,
         direction=direction,
         unit=unit,
-        ci_side=ci_side,
-        reason=reason,
-        method=est.method,
+        ci_side=None if suppressed else ci_side,
+        reason=remark if suppressed else (v.reason if v.verdict == "kan ikke afgøres" else ""),
+        method=method,
         suppressed=suppressed,
         details={**est.details, **details},
+        basis=v.basis,
+        verdict_text=v.text(),
+        remark=remark,
+        leaning=v.leaning,
+        n_needed=v.n_needed,
+        census=bool(crit.get("census", False)),
+        **progress,
     )
 
 
@@ -186,15 +238,39 @@ def _share_result(
     if n < ctx.threshold:
         raise _Undecidable(f"for få personer (n < {ctx.threshold}) til en opgørelse")
     est = baseline.wilson(int(x), int(n), alpha=ctx.alpha)
+    direction = crit.get("direction", "min")
+
+    def judge(t: float) -> vd.Verdict:
+        return vd.judge_share(
+            int(x), int(n), t, direction, census=bool(crit.get("census", False)),
+            alpha=ctx.alpha, threshold=ctx.threshold,
+        )  # fmt: skip
+
     return _result(
         crit,
         est,
         "share",
         ctx,
+        judge,
         suppressed=_small(int(x), int(n), ctx.threshold),
         x=int(x),
         **details,
     )
+
+
+def _interval_judge(
+    crit: dict[str, Any], est: Estimate, n_needed: Callable[[float], int | None] | None = None
+) -> _Judge:
+    """The verdict from ``est``'s interval, or exactly for a census."""
+    direction = crit.get("direction", "min")
+
+    def judge(t: float) -> vd.Verdict:
+        if crit.get("census"):
+            return vd.judge_exact(est.estimate, t, direction, basis="census")
+        need = n_needed(t) if n_needed is not None else None
+        return vd.judge_interval(est.estimate, est.lower, est.upper, t, direction, need)
+
+    return judge
 
 
 # --------------------------------------------------------------------------- per-person outcomes
@@ -253,11 +329,21 @@ def _eval_joblog_change(ctx: EvaluationContext, crit: dict[str, Any]) -> Criteri
     est = joblog.paired_ratio_of_means(
         both["rate_during"].to_numpy(), both["rate_before"].to_numpy(), alpha=ctx.alpha
     )
+
+    def need(t: float) -> int | None:  # the interval is Wald on log(1 + change)
+        if t <= -1 or est.estimate <= -1:
+            return None
+        se = float(est.details.get("se_log", math.nan))
+        return vd.n_to_settle_wald(
+            math.log1p(est.estimate), math.log1p(t), se, est.n, alpha=ctx.alpha
+        )
+
     return _result(
         crit,
         est,
         "change",
         ctx,
+        _interval_judge(crit, est, need),
         mean_before=est.details["mean0"],
         mean_during=est.details["mean1"],
         weeks=int(crit.get("weeks", 13)),
@@ -278,8 +364,11 @@ def _eval_count(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult
     counts = measures.activity_counts(
         acts, [crit["activity"]], ctx.config.period.start, ctx.period_end
     )
-    est = poisson_count(int(counts.iloc[0]), alpha=ctx.alpha)
-    return _result(crit, est, "count", ctx)
+    x = int(counts.iloc[0])
+    # A count of what was registered is not a sample: no interval, compared exactly.
+    est = Estimate(float(x), math.nan, math.nan, n=x, method="registeropgørelse (eksakt)")
+    direction = crit.get("direction", "min")
+    return _result(crit, est, "count", ctx, lambda t: vd.judge_count(x, t, direction))
 
 
 def _months(ctx: EvaluationContext, first: dt.date, last: dt.date) -> pd.DatetimeIndex:
@@ -310,12 +399,22 @@ def _eval_change_pp(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionRe
     x1, n1 = int(ind[:, -1].sum()), ind.shape[0]
     if n1 < ctx.threshold:
         raise _Undecidable(f"for få personer (n < {ctx.threshold}) til en opgørelse")
-    est = baseline.share_difference(x1, n1, int(b["x"]), int(b["n"]), alpha=ctx.alpha)
+    x0, n0 = int(b["x"]), int(b["n"])
+    est = baseline.share_difference(x1, n1, x0, n0, alpha=ctx.alpha)
+    direction = crit.get("direction", "min")
+
+    def judge(t: float) -> vd.Verdict:
+        return vd.judge_difference(
+            x1, n1, x0, n0, t, direction, census=bool(crit.get("census", False)),
+            alpha=ctx.alpha, threshold=ctx.threshold,
+        )  # fmt: skip
+
     return _result(
         crit,
         est,
         "pp",
         ctx,
+        judge,
         target=crit.get("target_pp"),
         suppressed=_small(x1, n1, ctx.threshold),
         x=x1,
@@ -340,11 +439,16 @@ def _eval_monthly_average(ctx: EvaluationContext, crit: dict[str, Any]) -> Crite
         mean, mean - q * se, mean + q * se, n=n, method="person-mean-t", alpha=ctx.alpha, se=se
     )
     series = ind.mean(axis=0)
+
+    def need(t: float) -> int | None:
+        return vd.n_to_settle_wald(mean, t, se, n, alpha=ctx.alpha)
+
     return _result(
         crit,
         est,
         "share",
         ctx,
+        _interval_judge(crit, est, need),
         months=[m.strftime("%Y-%m") for m in months],
         monthly=[round(float(s), 6) for s in series],
     )
@@ -376,7 +480,9 @@ def _eval_national_share(ctx: EvaluationContext, crit: dict[str, Any]) -> Criter
     if len(x) == 0 or len(n) == 0:
         raise _Undecidable("kommunens eller landets tal mangler i benchmark-data")
     est = baseline.wilson(int(x.iloc[0]), int(n.iloc[0]), alpha=ctx.alpha)
-    return _result(crit, est, "share", ctx, period=periods[-1])
+    # Register counts, but the share is read as a rate that varies from month to month,
+    # so its interval decides (no "more data" figure: there are no more jobparate).
+    return _result(crit, est, "share", ctx, _interval_judge(crit, est), period=periods[-1])
 
 
 def _eval_count_change(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
@@ -403,6 +509,7 @@ def _eval_count_change(ctx: EvaluationContext, crit: dict[str, Any]) -> Criterio
         est,
         "change",
         ctx,
+        _interval_judge(crit, est),
         period_from=first["period"].iloc[0],
         period_to=last["period"].iloc[0],
     )
@@ -416,8 +523,17 @@ def _eval_rank(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
         raise _Undecidable("kommunen findes ikke i benchmark-data")
     ranks = last["value"].rank(method="min", ascending=True)
     r = float(ranks[last["area"] == ctx.config.kommune].iloc[0])
-    est = Estimate(r, r, r, n=len(last), method="rang (registeropgørelse)")
-    return _result(crit, est, "rank", ctx, period=str(last["period"].iloc[0]))
+    # A rank in a register of every area has no interval: compared exactly.
+    est = Estimate(r, math.nan, math.nan, n=len(last), method="rang (registeropgørelse)")
+    direction = crit.get("direction", "min")
+    return _result(
+        crit,
+        est,
+        "rank",
+        ctx,
+        lambda t: vd.judge_exact(r, t, direction, basis="register"),
+        period=str(last["period"].iloc[0]),
+    )
 
 
 def _eval_survey(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
@@ -451,7 +567,12 @@ def _eval_survival_vs_reference(ctx: EvaluationContext, crit: dict[str, Any]) ->
         alpha=ctx.alpha,
         p_value=float(res.p_value),
     )
-    return _result(crit, est, "ratio", ctx, observed=obs, expected=exp)
+    direction = crit.get("direction", "min")
+
+    def judge(t: float) -> vd.Verdict:
+        return vd.judge_ratio(obs, exp, t, direction, n=len(sp), alpha=ctx.alpha)
+
+    return _result(crit, est, "ratio", ctx, judge, observed=obs, expected=exp)
 
 
 KINDS: dict[str, Callable[[EvaluationContext, dict[str, Any]], CriterionResult]] = {
@@ -481,8 +602,10 @@ _REQUIRED = {
 _ALLOWED = {
     "id", "label", "kind", "target", "target_pp", "direction", "measure", "group",
     "subgroup", "activity", "baseline", "types", "include_hours", "min_months", "question",
-    "min_answer", "area", "source", "note", "among", "weeks", "min_weeks",
+    "min_answer", "area", "source", "note", "among", "weeks", "min_weeks", "census", "path",
 }  # fmt: skip
+# Kinds whose verdict is exact already, or (O/E) has no census reading.
+_NO_CENSUS = ("count", "rank", "survival_vs_reference")
 
 
 def check_criteria(config: ProjectConfig) -> None:
@@ -508,6 +631,24 @@ def check_criteria(config: ProjectConfig) -> None:
                 )
         if crit.get("direction", "min") not in ("min", "max"):
             raise ConfigError(config.path, f"{where}.direction", "expected 'min' or 'max'")
+        if "census" in crit:
+            if not isinstance(crit["census"], bool):
+                raise ConfigError(
+                    config.path,
+                    f"{where}.census",
+                    f"expected true or false, got {crit['census']!r}",
+                )
+            if crit["census"] and crit["kind"] in _NO_CENSUS:
+                raise ConfigError(
+                    config.path,
+                    f"{where}.census",
+                    f"kind {crit['kind']!r} has no census reading (counts and ranks are "
+                    "compared exactly already; O/E is a model quantity)",
+                )
+        if "path" in crit:
+            problem = check_path(crit["path"])
+            if problem:
+                raise ConfigError(config.path, f"{where}.path", problem)
         if crit["id"] in seen:
             raise ConfigError(config.path, f"{where}.id", f"duplicate id {crit['id']!r}")
         seen.add(crit["id"])
@@ -521,6 +662,7 @@ def evaluate_criteria(ctx: EvaluationContext) -> list[CriterionResult]:
         try:
             results.append(KINDS[crit["kind"]](ctx, crit))
         except _Undecidable as why:
+            status = ctx.as_of is not None and ctx.as_of < ctx.config.period.end
             results.append(
                 CriterionResult(
                     id=crit["id"],
@@ -530,6 +672,19 @@ def evaluate_criteria(ctx: EvaluationContext) -> list[CriterionResult]:
                     target=crit.get("target", crit.get("target_pp")),
                     direction=crit.get("direction", "min"),
                     reason=str(why),
+                    basis="none",
+                    verdict_text="kan ikke afgøres",
+                    remark=str(why),
+                    census=bool(crit.get("census", False)),
+                    **(
+                        {
+                            "progress": "kan ikke afgøres",
+                            "progress_text": "kan ikke afgøres",
+                            "progress_remark": str(why),
+                        }
+                        if status
+                        else {}
+                    ),
                 )
             )
     return results

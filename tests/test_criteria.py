@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ import yaml
 
 from evalkit import baseline
 from evalkit.config import load_config
-from evalkit.counts import count_ratio, poisson_count
+from evalkit.counts import count_ratio
 from evalkit.criteria import EvaluationContext, evaluate_criteria
 
 START = pd.Timestamp("2020-01-06")
@@ -72,7 +73,10 @@ def test_share_matches_wilson_and_verdict(tmp_path: Path) -> None:
     ]
     ref = baseline.wilson(12, 20)
     assert (r.estimate, r.lower, r.upper, r.n) == (0.6, ref.lower, ref.upper, 20)
-    assert r.verdict == "opfyldt" and r.ci_side == "omkring" and not r.suppressed
+    # 60 % against 50 %, but the interval includes 50 %: usikkert, pointing to opfyldt
+    assert r.verdict == "usikkert" and r.ci_side == "omkring" and not r.suppressed
+    assert r.verdict_text == "usikkert – peger mod opfyldt" and r.basis == "interval"
+    assert r.n_needed == 97 and "ca. 97 personer (nu 20)" in r.remark  # 1.96² / 0.1² * 0.25
 
 
 def test_exit_after_period_end_does_not_count(tmp_path: Path) -> None:
@@ -90,8 +94,10 @@ def test_small_numerator_is_suppressed_in_output(tmp_path: Path) -> None:
     r = evaluate_criteria(ctx(make_config(tmp_path, [crit]), p, spells_for(p, [1] * 3 + [0] * 17)))[
         0
     ]
-    assert r.suppressed and r.verdict == "kan ikke afgøres" and "diskretionering" in r.reason
-    assert r.ci_side is None
+    # 3 of 20 hidden: any of 1..4 of 20 has its whole interval under 50 %, so the verdict
+    # is published while the share stays hidden
+    assert r.suppressed and r.verdict == "ikke opfyldt" and "diskretionering" in r.reason
+    assert r.ci_side is None and r.n_needed is None
     d = r.to_dict()
     assert d["estimate"] is None and d["lower"] is None and d["details"] == {}
 
@@ -140,9 +146,9 @@ def test_count_of_activities_in_period(tmp_path: Path) -> None:
     r = evaluate_criteria(
         ctx(make_config(tmp_path, [crit]), p, spells_for(p, [0] * 10), activities=acts)
     )[0]
-    ref = poisson_count(3)
-    assert (r.estimate, r.lower, r.upper) == (3.0, ref.lower, ref.upper)
-    assert r.verdict == "opfyldt"
+    # a register count: exact, no (Poisson) interval, met by 3 of 3
+    assert r.estimate == 3.0 and math.isnan(r.lower) and math.isnan(r.upper)
+    assert r.verdict == "opfyldt" and r.basis == "register" and r.ci_side is None
 
 
 def test_activity_share_with_detail_and_among(tmp_path: Path) -> None:
@@ -188,7 +194,15 @@ def test_change_pp_uses_newcombe(tmp_path: Path) -> None:
     ref = baseline.share_difference(9, 20, 51, 350)
     assert r.estimate == pytest.approx(9 / 20 - 51 / 350)
     assert (r.lower, r.upper) == (ref.lower, ref.upper)
-    assert r.details["month"] == "2020-12" and r.verdict == "opfyldt"  # 0.304 >= 0.25
+    # +30.4 pp against +25 pp, but n = 20: the interval includes the target
+    assert r.details["month"] == "2020-12" and r.verdict == "usikkert"
+    assert r.leaning == "opfyldt" and r.n_needed is not None and r.n_needed > 370
+    census = evaluate_criteria(
+        ctx(make_config(tmp_path, [{**crit, "census": True}]), p, spells_for(p, [0] * 20),
+            activities=acts)
+    )[0]  # fmt: skip
+    assert census.verdict == "opfyldt" and census.basis == "census"
+    assert math.isnan(census.lower) and census.n == 370
 
 
 def test_count_change_direction_max(tmp_path: Path) -> None:
@@ -210,7 +224,10 @@ def test_count_change_direction_max(tmp_path: Path) -> None:
     ref = count_ratio(330, 400)
     assert r.estimate == pytest.approx(330 / 400 - 1)
     assert r.lower == pytest.approx(ref.lower - 1) and r.upper == pytest.approx(ref.upper - 1)
-    assert r.verdict == "opfyldt" and r.details["period_from"] == "2020M01"
+    # -17.5 % against at most -15 %: the interval includes the target
+    assert (
+        r.verdict_text == "usikkert – peger mod opfyldt" and r.details["period_from"] == "2020M01"
+    )
 
 
 def test_rank_and_survey(tmp_path: Path) -> None:
@@ -246,8 +263,11 @@ def test_rank_and_survey(tmp_path: Path) -> None:
         )
     )
     assert (rank.estimate, rank.n, rank.verdict) == (3.0, 4, "opfyldt")
+    # a rank has no interval, so no remark about one
+    assert rank.basis == "register" and math.isnan(rank.lower) and "interval" not in rank.remark
     assert share.estimate == pytest.approx(10 / 12)
-    assert share.suppressed and share.verdict == "kan ikke afgøres"  # 2 disagreeing: small cell
+    # 2 disagreeing hide the share; 8..11 of 12 agreeing give different verdicts
+    assert share.suppressed and share.verdict_text == "kan ikke afgøres (diskretionering)"
 
 
 def test_as_of_moves_the_period_end(tmp_path: Path) -> None:

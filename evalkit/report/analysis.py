@@ -179,6 +179,12 @@ class Analysis:
             "n_participants": len(self.participants),
             "criteria": [c.to_dict() for c in self.criteria],
             "verdicts": {c.id: c.verdict for c in self.criteria},
+            # a status report's words against each criterion's path ("på sporet", ...)
+            **(
+                {"progress": {c.id: c.progress for c in self.criteria}}
+                if self.kind == "statusrapport"
+                else {}
+            ),
             "survival": surv,
             "evalkit_version": evalkit.__version__,
             "inputs": dict(sorted(self.data.files.items())),

@@ -28,7 +28,14 @@ import nbformat
 import evalkit
 from evalkit._files import atomic_write, atomic_write_text
 from evalkit.config import load_config
-from evalkit.report.subset import check_subset, index_fields, index_groups, subset_slug
+from evalkit.report.subset import (
+    FINAL_WORDS,
+    STATUS_WORDS,
+    check_subset,
+    index_fields,
+    index_groups,
+    subset_slug,
+)
 
 __all__ = [
     "NOTEBOOK",
@@ -303,5 +310,15 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
 
     date = fmt_date(generated or dt.date.today())
     groups = index_groups(out_dir)  # per-kommune (subset) reports, grouped by project
-    page = _env().get_template("index.html.j2").render(rows=rows, groups=groups, date=date)
+    page = (
+        _env()
+        .get_template("index.html.j2")
+        .render(
+            rows=rows,
+            groups=groups,
+            date=date,
+            final_words=list(FINAL_WORDS),
+            status_words=list(STATUS_WORDS),
+        )
+    )
     return atomic_write_text(out_dir / "index.html", page)

@@ -31,6 +31,7 @@ from evalkit.formatting import (
     fmt_pp,
 )
 from evalkit.report.analysis import SURVIVAL_WEEKS, Analysis
+from evalkit.verdicts import PROGRESS_WORDS, VERDICTS
 
 __all__ = [
     "Html",
@@ -42,20 +43,22 @@ __all__ = [
     "scorecard",
     "summary",
     "survival",
+    "verdict_word",
 ]
 
 KIND_TITLES = {"slutevaluering": "Slutevaluering", "statusrapport": "Statusrapport"}
 _VERDICT_CLASS = {
     "opfyldt": "ok",
     "ikke opfyldt": "no",
+    "usikkert": "unsure",
     "kan ikke afgøres": "na",
     "intet mål": "na",
 }
-_STATUS_WORDS = {
-    "opfyldt": "på sporet",
-    "ikke opfyldt": "ikke på sporet",
-    "kan ikke afgøres": "kan ikke afgøres endnu",
-    "intet mål": "intet mål",
+# The status report's words for the same categories (evalkit.verdicts.PROGRESS_WORDS).
+_STATUS_WORDS = dict(PROGRESS_WORDS)
+_EXACT_CI = {
+    "register": "eksakt (registeropgørelse)",
+    "census": "totaltælling (hele målgruppen)",
 }
 GROUP_NAMES = labels.TARGET_GROUPS  # kept for old imports; the table is evalkit.labels
 
@@ -165,93 +168,119 @@ def _fmt_estimate(r: CriterionResult) -> tuple[str, str]:
         return "–", "–"
     if r.suppressed:
         return "skjult (små tal)", "–"
-    if r.unit == "share":
-        return fmt_percent(r.estimate), fmt_ci(r.lower, r.upper)
-    if r.unit == "pp":
-        return fmt_pp(r.estimate), fmt_ci(r.lower, r.upper, kind="pp")
-    if r.unit == "change":
-        return fmt_percent(r.estimate), fmt_ci(r.lower, r.upper)
-    if r.unit == "ratio":
-        return fmt_number(r.estimate, 2), fmt_ci(r.lower, r.upper, kind="number", decimals=2)
+    ci_exact = _EXACT_CI.get(r.basis) or (_EXACT_CI["census"] if r.census else None)
     if r.unit == "rank":
-        return f"nr. {fmt_number(r.estimate)} af {fmt_number(r.n)}", "registeropgørelse"
-    return fmt_number(r.estimate), fmt_ci(r.lower, r.upper, kind="number", decimals=1)
+        return f"nr. {fmt_number(r.estimate)} af {fmt_number(r.n)}", _EXACT_CI["register"]
+    if r.unit == "count":
+        return fmt_number(r.estimate), _EXACT_CI["register"]
+    if r.unit in ("share", "change"):
+        est, ci = fmt_percent(r.estimate), fmt_ci(r.lower, r.upper)
+    elif r.unit == "pp":
+        est, ci = fmt_pp(r.estimate), fmt_ci(r.lower, r.upper, kind="pp")
+    elif r.unit == "ratio":
+        est, ci = fmt_number(r.estimate, 2), fmt_ci(r.lower, r.upper, kind="number", decimals=2)
+    else:
+        est, ci = fmt_number(r.estimate), fmt_ci(r.lower, r.upper, kind="number", decimals=1)
+    return est, (ci_exact or ci)
 
 
-def _fmt_target(r: CriterionResult) -> str:
-    if r.target is None:
+def _fmt_target(r: CriterionResult, value: float | None = None) -> str:
+    """The target (or ``value``, e.g. the path's value at the as-of date) as the report shows it."""
+    target = r.target if value is None else value
+    if target is None:
         return "intet mål"
     sign = "mindst" if r.direction == "min" else "højst"
     if r.unit in ("share",):
-        return f"{sign} {fmt_percent(r.target)}"
+        return f"{sign} {fmt_percent(target)}"
     if r.unit == "pp" or r.kind == "change_pp":
-        return f"{sign} {fmt_pp(r.target)}"
+        return f"{sign} {fmt_pp(target)}"
     if r.unit == "change" or r.kind == "count_change":
-        return f"{sign} {fmt_percent(r.target)}"
+        return f"{sign} {fmt_percent(target)}"
     if r.unit == "rank" or r.kind == "rank":
-        return f"{sign} nr. {fmt_number(r.target)}"
+        return f"{sign} nr. {fmt_number(target)}"
     if r.unit == "ratio":
-        return f"{sign} {fmt_number(r.target, 2)}"
-    return f"{sign} {fmt_number(r.target)}"
+        return f"{sign} {fmt_number(target, 2)}"
+    decimals = 0 if float(target).is_integer() else 1
+    return f"{sign} {fmt_number(target, decimals)}"
+
+
+def verdict_word(r: CriterionResult, status: bool = False) -> str:
+    """The category a report counts a criterion under: its verdict, or in a status report
+    its progress ("på sporet", ...)."""
+    if status:
+        return r.progress or _STATUS_WORDS[r.verdict]
+    return r.verdict
+
+
+def _verdict_cell(r: CriterionResult, status: bool) -> str:
+    if status:
+        return r.progress_text or r.progress or _STATUS_WORDS[r.verdict]
+    return r.verdict_text or r.verdict
 
 
 def scorecard(a: Analysis) -> Html:
-    """The success criteria: estimate, CI, n, target and verdict for each."""
-    rows = []
+    """The success criteria: estimate, CI, n, target and verdict for each.
+
+    A status report judges each criterion against its path at the as-of date
+    (:mod:`evalkit.progress`) and shows that value beside the end target.
+    """
+    status = a.kind == "statusrapport"
+    rows, classes = [], {}
     for r in a.criteria:
         est, ci = _fmt_estimate(r)
-        note = r.reason
-        if r.ci_side == "over" and r.verdict == "opfyldt":
-            note = "hele konfidensintervallet ligger over målet"
-        elif r.ci_side == "under" and r.verdict == "opfyldt":
-            note = "hele konfidensintervallet ligger under målet"
-        elif r.ci_side == "omkring" and r.verdict in ("opfyldt", "ikke opfyldt"):
-            note = "konfidensintervallet omfatter målet"
-        elif r.ci_side in ("over", "under") and r.verdict == "ikke opfyldt":
-            note = f"hele konfidensintervallet ligger {r.ci_side} målet"
-        rows.append(
+        row = {"Succeskriterium": r.label, ("Slutmål" if status else "Mål"): _fmt_target(r)}
+        if status:
+            row[f"Delmål pr. {fmt_date(a.cutoff)}"] = (
+                _fmt_target(r, r.path_value) if r.path_value is not None else _fmt_target(r)
+            )
+        cell = _verdict_cell(r, status)
+        category = verdict_word(r, status)
+        words = _STATUS_WORDS if status else {v: v for v in VERDICTS}
+        kind = next((v for v, w in words.items() if w == category), "kan ikke afgøres")
+        classes[cell] = f"verdict {_VERDICT_CLASS[kind]}"
+        row.update(
             {
-                "Succeskriterium": r.label,
-                "Mål": _fmt_target(r),
                 "Resultat": est,
                 "95 %-konfidensinterval": ci,
                 "n": fmt_count(r.n) if r.n else "–",
-                "Vurdering": r.verdict,
-                "Bemærkning": note,
+                "Vurdering": cell,
+                "Bemærkning": (r.progress_remark if status else r.remark) or r.reason,
             }
         )
+        rows.append(row)
     df = pd.DataFrame(rows)
-    status = a.kind == "statusrapport"
-    if status:  # a status report tells whether each criterion is on track so far
-        df["Vurdering"] = df["Vurdering"].map(_STATUS_WORDS)
     body = _table(
         df,
         "Succeskriterier: resultat, usikkerhed og vurdering",
         numeric=("n",),
-        classes={
-            "Vurdering": {
-                (_STATUS_WORDS[v] if status else v): f"verdict {c}"
-                for v, c in _VERDICT_CLASS.items()
-            }
-        },
+        classes={"Vurdering": classes},
     )
     intro = (
         "<p>Hvert succeskriterium fra projektets ansøgning er beregnet ud fra data. "
-        "Vurderingen sammenligner resultatet med målet; konfidensintervallet viser, om "
-        "konklusionen er sikker (hele intervallet på samme side af målet) eller usikker.</p>"
+        "Vurderingen følger én regel: «opfyldt», når hele 95 %-konfidensintervallet ligger "
+        "på den rigtige side af målet, «ikke opfyldt», når det ligger på den forkerte side, "
+        "og «usikkert», når intervallet omfatter målet; så står der også, hvilken vej "
+        "resultatet peger. Antal fra registreringer, rang og opgørelser af hele målgruppen "
+        "(totaltællinger) har ingen stikprøveusikkerhed og sammenlignes direkte med "
+        "målet.</p>"
     )
     if status:
         intro += (
-            f"<p>Tallene er foreløbige og opgjort pr. {fmt_date(a.cutoff)}. «På sporet» "
-            "betyder, at resultatet indtil nu når målet; det er ingen garanti for "
-            "slutresultatet.</p>"
+            f"<p>Tallene er foreløbige og opgjort pr. {fmt_date(a.cutoff)}. Hvert kriterium "
+            "vurderes mod sit delmål på den dato: et punkt på vejen fra udgangspunktet ved "
+            "projektstart til slutmålet ved projektets afslutning (en ret linje, eller "
+            "gennem de delmål, ansøgningen nævner). «På sporet» betyder, at resultatet "
+            "ligger på den rigtige side af delmålet, «ikke på sporet» på den forkerte side, "
+            "og «usikkert», at konfidensintervallet omfatter delmålet. Det er ingen garanti "
+            "for slutresultatet.</p>"
         )
     return Html(_h2("succeskriterier", "Succeskriterier") + intro + body)
 
 
 def summary(a: Analysis) -> Html:
-    """Short Danish summary: participants and verdict counts."""
-    counts = pd.Series([r.verdict for r in a.criteria]).value_counts()
+    """Short Danish summary: participants and verdict counts (progress in a status report)."""
+    status = a.kind == "statusrapport"
+    counts = pd.Series([verdict_word(r, status) for r in a.criteria]).value_counts()
     n = len(a.participants)
     thr = a.config.disclosure_threshold
     parts = [
@@ -259,16 +288,18 @@ def summary(a: Analysis) -> Html:
         f"{fmt_date(a.cutoff)}.</p>"
     ]
     if len(a.criteria):
+        words = [_STATUS_WORDS[v] if status else v for v in VERDICTS]
         items = "".join(
             f"<li>{_e(v.capitalize())}: {int(counts.get(v, 0))} af {len(a.criteria)} kriterier</li>"
-            for v in ("opfyldt", "ikke opfyldt", "kan ikke afgøres", "intet mål")
+            for v in words
             if counts.get(v, 0)
         )
         parts.append(f"<ul>{items}</ul>")
-    if a.kind == "statusrapport":
+    if status:
         parts.append(
-            "<p>Dette er en statusrapport: tallene viser projektets foreløbige stand, og "
-            "kriterier, der først kan opgøres ved projektets afslutning, er foreløbige.</p>"
+            "<p>Dette er en statusrapport: hvert kriterium vurderes mod sit delmål pr. "
+            f"{fmt_date(a.cutoff)} (på sporet, ikke på sporet eller usikkert), og tallene "
+            "viser projektets foreløbige stand.</p>"
         )
     return Html(_h2("sammenfatning", "Sammenfatning") + "".join(parts))
 
@@ -395,7 +426,13 @@ def method(a: Analysis) -> Html:
         f"<li><strong>Opfølgning</strong> slutter {k - 1} uger før dataenes sidste uge, fordi "
         "en senere afgang endnu ikke kan bekræftes.</li>"
         "<li><strong>Andele</strong> vises med Wilsons 95 %-konfidensinterval; forskelle i "
-        "andele med Newcombes hybride score-interval; antal med eksakt Poisson-interval.</li>"
+        "andele med Newcombes hybride score-interval. Antal fra registreringer (fx "
+        "virksomhedsbesøg) er eksakte og vises uden konfidensinterval.</li>"
+        "<li><strong>Vurdering</strong>: «opfyldt» eller «ikke opfyldt», når hele "
+        "konfidensintervallet ligger på samme side af målet, ellers «usikkert»; "
+        "registeropgørelser, rang og totaltællinger af hele målgruppen sammenlignes direkte "
+        "med målet. Et skjult resultat (små tal) får kun en vurdering, hvis den er den "
+        "samme for alle værdier, det kan have.</li>"
         "<li><strong>Kurver</strong>: Kaplan-Meier med Greenwoods varians og log-log "
         "konfidensbånd; sammenligning med landstal ved én-stikprøve log-rank test.</li>"
         f"<li><strong>Diskretionering</strong>: antal under {c.disclosure_threshold} vises ikke.</li>"

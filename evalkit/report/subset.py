@@ -30,8 +30,11 @@ import pandas as pd
 from evalkit.config import ProjectConfig
 from evalkit.formatting import fmt_date, fmt_number
 from evalkit.io import ProjectData
+from evalkit.verdicts import PROGRESS_WORDS
 
 __all__ = [
+    "FINAL_WORDS",
+    "STATUS_WORDS",
     "apply_subset",
     "check_subset",
     "danish_key",
@@ -166,22 +169,44 @@ def subset_values(data: ProjectData, column: str) -> list[str]:
     return sorted(values, key=danish_key)
 
 
-_VERDICTS = ("opfyldt", "ikke opfyldt", "kan ikke afgøres")
+FINAL_WORDS = ("opfyldt", "ikke opfyldt", "usikkert", "kan ikke afgøres")
+"""The verdict columns of the index for final reports."""
+STATUS_WORDS = tuple(PROGRESS_WORDS[v] for v in FINAL_WORDS)
+"""The same columns for status reports ("på sporet", ...)."""
+
+
+def _words(data: dict[str, Any]) -> tuple[bool, tuple[str, ...], list[str]]:
+    """(is a status report, its words, the word of each criterion) of one results.json."""
+    status = data.get("report_kind") == "statusrapport"
+    if status:
+        given = data.get("progress")
+        values = (
+            list(given.values())
+            if given
+            else [PROGRESS_WORDS.get(v, v) for v in data.get("verdicts", {}).values()]
+        )
+        return True, STATUS_WORDS, values
+    return False, FINAL_WORDS, list(data.get("verdicts", {}).values())
 
 
 def index_fields(data: dict[str, Any]) -> dict[str, Any]:
     """The columns every index row shows, from a report's results.json, in Danish format.
 
     ``as_of`` as a Danish date (empty for a final report), ``n`` with a thousands
-    separator, and the number of criteria per verdict (keys with ``_`` for spaces).
+    separator, ``status`` (a status report), ``words`` (the verdict words of its kind, as
+    the report uses them: "opfyldt" ... or "på sporet" ...), ``counts`` (criteria per
+    word, in that order) and the same counts keyed by word (``_`` for spaces).
     """
-    verdicts = list(data.get("verdicts", {}).values())
+    status, words, values = _words(data)
     as_of = data.get("as_of")
     n = data.get("n_participants")
     return {
         "as_of": fmt_date(as_of) if as_of else "",
         "n": fmt_number(n) if n is not None else "",
-        **{v.replace(" ", "_"): verdicts.count(v) for v in _VERDICTS},
+        "status": status,
+        "words": list(words),
+        "counts": [values.count(w) for w in words],
+        **{w.replace(" ", "_"): values.count(w) for w in words},
     }
 
 
@@ -213,10 +238,12 @@ def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
         kind = data.get("report_kind", "")
         key = (rel.parts[0], by, kind)
         title = str(data.get("title", rel.parts[0])).removesuffix(f": {value}")
+        status, words, _ = _words(data)
         group = groups.setdefault(
             key,
             {"id": slugify(f"{rel.parts[0]}-{by}-{kind}"), "title": title, "by": by,
-             "kind": kind, "rows": [], "criteria": {}},
+             "kind": kind, "rows": [], "criteria": {}, "words": list(words),
+             "slug": rel.parts[0]},
         )  # fmt: skip
         group["rows"].append(
             {
@@ -228,10 +255,15 @@ def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
         )
         for crit in data.get("criteria", []):
             counts = group["criteria"].setdefault(
-                crit["id"], {"label": crit["label"], **{v.replace(" ", "_"): 0 for v in _VERDICTS}}
+                crit["id"], {"label": crit["label"], "counts": [0] * len(words)}
             )
-            if crit["verdict"] in _VERDICTS:
-                counts[crit["verdict"].replace(" ", "_")] += 1
+            word = (
+                crit.get("progress") or PROGRESS_WORDS.get(crit["verdict"])
+                if status
+                else crit["verdict"]
+            )
+            if word in words:
+                counts["counts"][words.index(word)] += 1
     out = []
     for group in sorted(groups.values(), key=lambda g: (danish_key(g["title"]), g["kind"])):
         group["rows"].sort(key=lambda r: danish_key(r["value"]))

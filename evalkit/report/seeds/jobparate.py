@@ -11,7 +11,6 @@ from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html, _e, _h2, _table, figure_html
 from evalkit.report.seeds._common import (
-    _ci,
     _count_share,
     _criteria,
     _month,
@@ -43,8 +42,8 @@ def tilgang(a: Analysis) -> Html:
     text = (
         f"<p>I alt {fmt_count(int(inflow['n'].sum()), thr)} nye deltagere på "
         f"{len(inflow)} måneder, i gennemsnit {fmt_number(rate.estimate, 1)} pr. måned "
-        f"(95 %-konfidensinterval {_ci(rate.lower, rate.upper, kind='number')}, "
-        "eksakt Poisson). Måneder med færre end "
+        "(eksakte antal fra deltagerlisten, derfor uden konfidensinterval). Måneder med "
+        "færre end "
         f"{thr} nye vises som «&lt;{thr}».</p>"
     )
     return Html(_h2(anchor, title) + text

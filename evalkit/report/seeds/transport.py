@@ -6,9 +6,8 @@ import pandas as pd
 
 from evalkit import seeds_measures as sm
 from evalkit.baseline import wilson
-from evalkit.counts import poisson_count
 from evalkit.disclosure import suppress, suppress_share
-from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
+from evalkit.formatting import fmt_count, fmt_date, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html, _h2, _table, figure_html
@@ -41,7 +40,7 @@ def praktik(a: Analysis) -> Html:
          "n": fmt_count(n, thr), "Andel": share, "95 %-konfidensinterval": ci},
         {"Opgørelse": "Virksomhedspraktikker i alt", "Antal": fmt_count(int(total.estimate), thr),
          "n": fmt_count(n, thr), "Andel": "–",
-         "95 %-konfidensinterval": fmt_ci(total.lower, total.upper, kind="number", decimals=1)},
+         "95 %-konfidensinterval": "eksakt (registeropgørelse)"},
     ]  # fmt: skip
     got = (
         f"har {count} ({share}, 95 %-konfidensinterval {ci.strip('()')}) været"
@@ -52,8 +51,9 @@ def praktik(a: Analysis) -> Html:
         f"<p>Af {fmt_count(n, thr)} deltagere {got} i mindst én virksomhedspraktik fra "
         f"projektstart til {fmt_date(a.cutoff)}. "
         f"I alt er der registreret {fmt_count(int(total.estimate), thr)} praktikforløb, "
-        f"i gennemsnit {fmt_number(per, 1)} pr. deltager. Andelen har Wilsons og antallet "
-        "et eksakt Poisson-konfidensinterval.</p>"
+        f"i gennemsnit {fmt_number(per, 1)} pr. deltager. Andelen har Wilsons "
+        "95 %-konfidensinterval; antallet er en eksakt optælling af de registrerede forløb "
+        "og har intet konfidensinterval.</p>"
     )
     table = _table(pd.DataFrame(rows), "Virksomhedspraktik: deltagere og forløb",
                    numeric=("Antal", "n"))  # fmt: skip
@@ -155,13 +155,11 @@ def kurser(a: Analysis) -> Html:
     sup = suppress(tab[["started", "completed"]], threshold=thr, margins=True).display()
     shown = sup[["started", "completed"]].reset_index()
     shown.columns = ["Kursus", "Startet", "Gennemført"]
-    c = poisson_count(started)
     e = wilson(done, started)
     count, share, _, why = _count_share(done, started, e.lower, e.upper, thr)
     text = (
         f"<p>Fra projektstart til {fmt_date(a.cutoff)} er der startet "
-        f"{fmt_count(started, thr)} kurser (95 %-konfidensinterval for antallet "
-        f"{_ci(c.lower, c.upper, kind='number')}, eksakt Poisson), og "
+        f"{fmt_count(started, thr)} kurser (eksakt antal fra registreringerne), og "
         + (
             f"{count} af dem er gennemført ({share}, 95 %-konfidensinterval {_ci(e.lower, e.upper)})"
             if not why
@@ -184,7 +182,6 @@ def virksomhedsbesoeg(a: Analysis) -> Html:
     total = int(visits.sum())
     if total == 0:
         return _na("virksomhedsbesoeg", title, "ingen virksomhedsbesøg registreret")
-    c = poisson_count(total)
     sup = suppress(visits.to_frame("Antal"), threshold=thr, margins=False).display()
     rows = []
     for outcome, count in visits.items():
@@ -195,8 +192,8 @@ def virksomhedsbesoeg(a: Analysis) -> Html:
                  "Andel af besøgene": fmt_percent(1.0)})  # fmt: skip
     text = (
         f"<p>Fra projektstart til {fmt_date(a.cutoff)} er der gennemført "
-        f"{fmt_count(total, thr)} virksomhedsbesøg (95 %-konfidensinterval "
-        f"{_ci(c.lower, c.upper, kind='number')}, eksakt Poisson). "
+        f"{fmt_count(total, thr)} virksomhedsbesøg (eksakt antal fra registreringerne; "
+        "et antal af det, der er sket, har ingen stikprøveusikkerhed). "
         "Resultatet af hvert besøg er registreret af projektmedarbejderen.</p>"
     )
     return Html(_h2("virksomhedsbesoeg", title) + text

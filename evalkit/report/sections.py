@@ -127,8 +127,11 @@ def _table(
 
 def figure_html(fig: matplotlib.figure.Figure, alt: str, caption: str) -> str:
     """Embed a figure as a PNG data URI with alt text and a caption; closes the figure."""
+    from evalkit.report.figure_data import record_figure
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    record_figure(fig, buf.getvalue())  # only with EVALKIT_FIGURE_DATA set (audits, tests)
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (

@@ -114,6 +114,9 @@ class EvaluationContext:
     as_of: dt.date | None = None
     alpha: float = 0.05
     joblog: pd.DataFrame | None = None
+    # Sources a status report cannot use (no dates), with the reason in Danish
+    # (evalkit.asof.cut_as_of); a criterion on such a source cannot be decided.
+    not_used: dict[str, str] = field(default_factory=dict)
 
     @property
     def period_end(self) -> dt.date:
@@ -537,6 +540,8 @@ def _eval_rank(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
 
 
 def _eval_survey(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    if "survey" in ctx.not_used:
+        raise _Undecidable(ctx.not_used["survey"])
     s = _need(ctx.survey, "survey")
     s = s[s["question"] == crit["question"]]
     if "group" in crit:

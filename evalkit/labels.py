@@ -42,6 +42,7 @@ __all__ = [
     "QUESTIONS",
     "SEXES",
     "STATUS",
+    "TABLES",
     "TARGET_GROUPS",
     "VARIABLES",
     "activity",
@@ -120,6 +121,16 @@ MEASURES: dict[str, str] = {
 QUESTIONS: dict[str, str] = {"samtale_medinddragende": "samtalen var medinddragende"}
 #: Pay in a company-based activity (``detail`` of activities).
 PAY: dict[str, str] = {"hel": "hel løn", "delvis": "delvis løn", "ingen": "ingen løn"}
+#: The canonical tables (``evalkit.config.TABLES``).
+TABLES: dict[str, str] = {
+    "participants": "deltagere",
+    "status": "ugentlige ydelser",
+    "activities": "aktiviteter",
+    "benchmarks": "landstal (Jobindsats)",
+    "survey": "spørgeskema",
+    "indicators": "nøgletal",
+    "joblog": "joblog",
+}
 
 KINDS: dict[str, Mapping[str, str]] = {
     "status": STATUS,
@@ -134,6 +145,7 @@ KINDS: dict[str, Mapping[str, str]] = {
     "measure": MEASURES,
     "question": QUESTIONS,
     "pay": PAY,
+    "table": TABLES,
 }
 
 

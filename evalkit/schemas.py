@@ -193,6 +193,7 @@ TABLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         _c("group", "str", False, True),
         _c("question", "str"),
         _c("answer", "int", bounds=(1, 5), unit="on the 1-5 scale"),
+        _c("date", "date", False, True),
     ),
     "joblog": (
         _c("person_id", "id"),

@@ -212,8 +212,14 @@ def _benchmarks(
     return pd.concat(rows, ignore_index=True)
 
 
-def _survey(rng: np.random.Generator, participants: pd.DataFrame) -> pd.DataFrame:
-    """Survey answers (1-5) to 'samtalen var medinddragende'; ~80 % respond."""
+def _survey(
+    rng: np.random.Generator, participants: pd.DataFrame, side: np.random.Generator
+) -> pd.DataFrame:
+    """Survey answers (1-5) to 'samtalen var medinddragende'; ~80 % respond.
+
+    The answer date is 2 to 12 weeks after the respondent's start, drawn from the side
+    stream ``side`` so that the answers themselves do not change.
+    """
     resp = participants[rng.random(len(participants)) < 0.8]
     p = np.where(
         resp["target_group"].to_numpy() == "jobparat",
@@ -222,11 +228,13 @@ def _survey(rng: np.random.Generator, participants: pd.DataFrame) -> pd.DataFram
     )
     agree = rng.random(len(resp)) < p
     answer = np.where(agree, rng.integers(4, 6, len(resp)), rng.integers(1, 4, len(resp)))
+    days = side.integers(14, 85, len(resp))
     return pd.DataFrame(
         {
             "respondent": [f"R{i:04d}" for i in range(len(resp))],
             "group": resp["target_group"].to_numpy(),
             "question": "samtale_medinddragende",
             "answer": answer,
+            "date": (resp["start_date"] + pd.to_timedelta(days, unit="D")).to_numpy(),
         }
     )

@@ -91,6 +91,7 @@ SURVEY_COLUMNS = {
     "gruppe": "group",
     "spoergsmaal": "question",
     "svar": "answer",
+    "svardato": "date",
 }
 
 
@@ -405,7 +406,8 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
         spec.file_format,
     )
     if "survey" in spec.extras:
-        survey = _survey(rng, participants[is_part])
+        side = np.random.default_rng([seed, sum(map(ord, spec.slug)), 3])  # answer dates
+        survey = _survey(rng, participants[is_part], side)
         files["survey"] = _write_table(
             survey.rename(columns={v: k for k, v in SURVEY_COLUMNS.items()}),
             out / "survey",

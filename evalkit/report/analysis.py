@@ -20,6 +20,7 @@ import pandas as pd
 import evalkit
 from evalkit import labels
 from evalkit._files import atomic_write_text
+from evalkit.asof import AsOfCut, cut_as_of
 from evalkit.config import REPORT_KINDS, ProjectConfig, load_config
 from evalkit.criteria import CriterionResult, EvaluationContext, evaluate_criteria
 from evalkit.io import ProjectData, load_project
@@ -27,7 +28,7 @@ from evalkit.report.subset import apply_subset, check_subset
 from evalkit.spells import build_spells
 from evalkit.survival import KaplanMeierResult, kaplan_meier
 
-__all__ = ["SURVIVAL_WEEKS", "Analysis", "prepare"]
+__all__ = ["SURVIVAL_WEEKS", "Analysis", "analyse", "prepare"]
 
 SURVIVAL_WEEKS = (13, 26, 52)
 
@@ -57,6 +58,8 @@ class Analysis:
     key_figures: dict[str, Any] = field(default_factory=dict, compare=False)
     internal: bool = False
     subset: dict[str, str] | None = None
+    # What the as-of cut did (status reports); None when the data were not cut.
+    cut: AsOfCut | None = None
 
     @property
     def cutoff(self) -> dt.date:
@@ -235,7 +238,8 @@ def prepare(
     kind : {"slutevaluering", "statusrapport"}
         The report kind. A status report defaults ``as_of`` to ``period.status_as_of``.
     as_of : date or ISO string, optional
-        Cut the data at this date (status reports).
+        Cut the data at this date (status reports): no record dated after it is used
+        (:func:`evalkit.asof.cut_as_of`, ``docs/as-of.md``).
     generated : date or ISO string, optional
         The date printed as the generation date (default: today). Kept as a parameter so
         that the same inputs give byte-identical reports.
@@ -260,6 +264,48 @@ def prepare(
     from evalkit.report.seeds import check_sections
 
     check_sections(config)
+    return analyse(
+        config,
+        load_project(config),
+        kind=kind,
+        as_of=as_of,
+        generated=generated,
+        internal=internal,
+        subset=subset,
+    )
+
+
+def analyse(
+    config: ProjectConfig,
+    data: ProjectData,
+    *,
+    kind: str = "slutevaluering",
+    as_of: str | dt.date | None = None,
+    generated: str | dt.date | None = None,
+    internal: bool = False,
+    subset: dict[str, str] | None = None,
+) -> Analysis:
+    """What :func:`prepare` computes, from a config and tables already loaded.
+
+    With an as-of date (every status report has one), the tables are first cut by
+    :func:`evalkit.asof.cut_as_of`: nothing dated after the date reaches spells, criteria,
+    curves or any section. A final report without ``as_of`` uses all the data delivered.
+
+    Parameters
+    ----------
+    config : ProjectConfig
+    data : ProjectData
+        From :func:`evalkit.io.load_project`.
+    kind, as_of, generated, internal, subset
+        As for :func:`prepare`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind`` or subset.
+    """
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"kind must be one of {REPORT_KINDS}, but was {kind!r}")
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
     if as_of is None and kind == "statusrapport":
@@ -268,8 +314,10 @@ def prepare(
         generated = dt.date.fromisoformat(generated)
     generated = generated or dt.date.today()
 
-    data = load_project(config)
     config, data = apply_subset(config, data, subset)
+    cut = None
+    if as_of is not None:  # the one place where the data are cut at the as-of date
+        data, cut = cut_as_of(data, as_of)
     spells = build_spells(
         data.status, data.participants, k=config.spells_k, competing=config.competing, as_of=as_of
     )
@@ -285,6 +333,7 @@ def prepare(
         survey=data.survey,
         as_of=as_of,
         joblog=data.joblog,
+        not_used=dict(cut.not_used) if cut else {},
     )
     criteria = evaluate_criteria(ctx)
 
@@ -321,4 +370,5 @@ def prepare(
         },
         internal=internal,
         subset=check_subset(subset),
+        cut=cut,
     )

@@ -448,9 +448,36 @@ def method(a: Analysis) -> Html:
             if c.comparison
             else ""
         )
+        + _asof_method(a)
         + "</ul>"
     )
     return Html(_h2("metode", "Metode og data") + text)
+
+
+def _asof_method(a: Analysis) -> str:
+    """The as-of cut of a status report (evalkit.asof) as one list item; empty otherwise."""
+    cut = getattr(a, "cut", None)
+    if cut is None:
+        return ""
+    day = fmt_date(cut.as_of)
+    year, week, _ = cut.last_week.isocalendar()
+    month = f"{fmt_date(cut.last_month).split(' ', 1)[1]}"
+    text = (
+        f"<li><strong>Opgørelsesdato</strong>: rapporten bruger kun data dateret senest "
+        f"{day}: deltagere startet senest denne dag (en senere afslutning kendes ikke, så "
+        f"de regnes som aktive), ugentlige ydelser for de uger, der sluttede senest denne "
+        f"dag (til og med uge {week} {year}), aktiviteter begyndt senest denne dag "
+        "(igangværende regnes som igangværende), joblog og spørgeskemasvar til og med "
+        f"dagen og Jobindsats-perioder, der var afsluttet (seneste måned: {month})."
+    )
+    if cut.curve_weeks is not None and a.reference_curve is not None:
+        text += (
+            " Landskurven har ingen dato i datagrundlaget; den bruges som fast reference "
+            f"til og med uge {cut.curve_weeks} efter start, den længste mulige opfølgning."
+        )
+    for source, why in sorted(cut.not_used.items()):
+        text += f" {_e(labels.label('table', source).capitalize())}: {_e(why)}."
+    return text + "</li>"
 
 
 def provenance(a: Analysis) -> Html:
@@ -462,16 +489,31 @@ def provenance(a: Analysis) -> Html:
         ]
     )
     files = pd.DataFrame(
-        [{"Tabel": table, "SHA-256": digest} for table, digest in sorted(a.data.files.items())]
+        [
+            {"Tabel": labels.label("table", table), "SHA-256": digest}
+            for table, digest in sorted(a.data.files.items())
+        ]
+    )
+    cut = getattr(a, "cut", None)
+    caption = (
+        f"Inddata til og med {fmt_date(cut.as_of)} (SHA-256 af de anvendte rækker)"
+        if cut is not None
+        else "Inddata (SHA-256 af hver fil)"
+    )
+    rows_used = (
+        " En statusrapport kender sine data ved de rækker, den bruger (dateret senest "
+        "opgørelsesdatoen), ikke ved filerne: senere rækker i de samme filer ændrer den ikke."
+        if cut is not None
+        else ""
     )
     return Html(
         _h2("proveniens", "Om rapporten")
         + f"<p>Dannet med evalkit {_e(evalkit.__version__)} den {fmt_date(a.generated)}. "
-        "Samme data og parametre giver de samme tal og figurer.</p>"
+        f"Samme data og parametre giver de samme tal og figurer.{rows_used}</p>"
         + _table(params, "Parametre")
         + _table(
             files,
-            "Inddata (SHA-256 af hver fil)",
+            caption,
             classes={"SHA-256": dict.fromkeys(a.data.files.values(), "hash")},
         )
     )

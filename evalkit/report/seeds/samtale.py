@@ -37,6 +37,9 @@ def samtale_survey(a: Analysis) -> Html:
     anchor, title = "survey", "Borgernes vurdering af samtalen"
     s = a.data.survey
     crits = _criteria(a, "survey_share")
+    cut = getattr(a, "cut", None)
+    if cut is not None and "survey" in cut.not_used:
+        return _na(anchor, title, cut.not_used["survey"])
     if s is None or len(s) == 0:
         return _na(anchor, title, "datakilden 'survey' findes ikke")
     if not crits:

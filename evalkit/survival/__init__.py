@@ -2,11 +2,14 @@
 
 Kaplan-Meier and Nelson-Aalen (:mod:`.km`), log-rank tests (:mod:`.logrank`),
 cumulative incidence with competing exits (:mod:`.competing`) and Cox regression
-(:mod:`.cox`). See ``docs/estimators-survival.md`` for the formulas.
+(:mod:`.cox`, with :mod:`.concordance`, :mod:`.cox_zph` and predicted curves in
+:mod:`.survfit_cox`). See ``docs/estimators-survival.md`` for the formulas.
 """
 
 from evalkit.survival.competing import CumulativeIncidenceResult, cumulative_incidence
+from evalkit.survival.concordance import ConcordanceResult, concordance, concordance_index
 from evalkit.survival.cox import CoxResult, cox
+from evalkit.survival.cox_zph import CoxZphResult, cox_zph
 from evalkit.survival.km import (
     KaplanMeierResult,
     NelsonAalenResult,
@@ -19,18 +22,26 @@ from evalkit.survival.logrank import (
     logrank,
     logrank_one_sample,
 )
+from evalkit.survival.survfit_cox import CoxSurvivalResult, survfit_cox
 
 __all__ = [
+    "ConcordanceResult",
     "CoxResult",
+    "CoxSurvivalResult",
+    "CoxZphResult",
     "CumulativeIncidenceResult",
     "KaplanMeierResult",
     "LogrankResult",
     "NelsonAalenResult",
     "OneSampleResult",
+    "concordance",
+    "concordance_index",
     "cox",
+    "cox_zph",
     "cumulative_incidence",
     "kaplan_meier",
     "logrank",
     "logrank_one_sample",
     "nelson_aalen",
+    "survfit_cox",
 ]

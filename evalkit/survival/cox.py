@@ -1,227 +1,34 @@
-"""Cox proportional hazards regression laid out like R ``coxph``.
+"""Cox proportional hazards regression, equal to R ``survival::coxph``.
 
-Unweighted models are fitted with statsmodels ``PHReg``; models with case weights or a
-robust variance with our own weighted partial likelihood (:mod:`.cox_weighted`), because
-``PHReg`` has no case weights. Categorical covariates (object, category, string columns)
-are one-hot encoded with the first level as reference and columns named as R names them
-(``sexM``).
+One engine (:mod:`._coxfit`) fits every model: Breslow or Efron ties, strata, case
+weights, offsets, counting-process ``(start, stop]`` data (delayed entry, time-varying
+covariates), and R's robust (dfbeta sandwich) variance with ``cluster=`` / ``id=``.
+Covariates that cannot be estimated (constant, constant within every stratum, exactly
+collinear, an unused factor level) get an NA coefficient and a warning naming them,
+and the others are fitted, as in R. Models are given by column names or by an R
+formula (``"Surv(uger, afgang) ~ alder + C(køn) + strata(kommune)"``, parsed with
+formulaic; see :mod:`._cox_design`). The result (:class:`CoxResult`) prints like R's
+``print.coxph`` / ``summary.coxph`` and offers concordance, ``cox.zph`` and predicted
+survival curves (``survfit.coxph``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from statsmodels.duration.hazard_regression import PHReg
+from scipy.stats import chi2, norm
 
-from evalkit._checks import check_alpha, check_option
-from evalkit.survival._core import _prepare
-from evalkit.survival.cox_weighted import _fit as _fit_weighted
+from evalkit._checks import check_alpha, check_finite, check_option
+from evalkit.survival._cholesky import wald_test
+from evalkit.survival._core import _durations, _events, _numeric_1d
+from evalkit.survival._cox_design import Design, column_design, formula_design
+from evalkit.survival._coxfit import TIES, coxfit
+from evalkit.survival.cox_result import CoxData, CoxResult, CoxTable
 
 __all__ = ["TIES", "CoxResult", "cox"]
-
-TIES = ("efron", "breslow")
-
-
-@dataclass(frozen=True, eq=False)
-class CoxResult:
-    """Fitted Cox model.
-
-    Attributes
-    ----------
-    summary : DataFrame
-        Indexed by covariate (R naming): ``coef, se, hazard_ratio, lower, upper,
-        p_value`` (Wald; limits are for the hazard ratio at level 1 - alpha).
-    loglik : float
-        Log partial likelihood at the estimate.
-    n, n_events : int
-        Observations and events used.
-    ties : str
-        ``"efron"`` or ``"breslow"``.
-    alpha : float
-    strata : str or None
-    variance : str
-        ``"model"`` (inverse information) or ``"robust"`` (R's dfbeta sandwich); ``se``,
-        the limits and the p-values use it.
-    weights : str or None
-        The weight column, if any.
-    """
-
-    summary: pd.DataFrame = field(repr=False)
-    loglik: float
-    n: int
-    n_events: int
-    ties: str
-    alpha: float = 0.05
-    strata: str | None = None
-    variance: str = "model"
-    weights: str | None = None
-
-    def to_frame(self) -> pd.DataFrame:
-        """The summary table (a copy)."""
-        return self.summary.copy()
-
-    def _repr_html_(self) -> str:
-        return (
-            f"<p>Cox regression ({self.ties} ties, {self.variance} variance), n = {self.n}, "
-            f"events = {self.n_events}</p>" + self.summary.to_html()
-        )
-
-
-def _design(data: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    parts = []
-    for name in covariates:
-        if name not in data.columns:
-            raise ValueError(f"covariates must be columns of data, but {name!r} is not")
-        col = data[name]
-        if col.isna().any():
-            i = int(np.flatnonzero(col.isna().to_numpy())[0])
-            raise ValueError(f"covariate {name!r} has missing values (first at row {i})")
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            levels = list(col.cat.categories)
-        elif col.dtype == object or pd.api.types.is_string_dtype(col):
-            levels = sorted(col.unique())
-        else:
-            parts.append(col.astype(float).rename(name))
-            continue
-        if len(levels) < 2:
-            raise ValueError(f"covariate {name!r} has a single level {levels!r}")
-        for lev in levels[1:]:
-            parts.append((col == lev).astype(float).rename(f"{name}{lev}"))
-    return pd.concat(parts, axis=1)
-
-
-def cox(
-    data: pd.DataFrame,
-    duration: str,
-    event: str,
-    covariates: list[str],
-    ties: str = "efron",
-    strata: str | None = None,
-    weights: str | None = None,
-    alpha: float = 0.05,
-    robust: bool | None = None,
-) -> CoxResult:
-    """Fit a Cox proportional hazards model.
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per person.
-    duration, event : str
-        Column names of the time and the 0/1 event indicator.
-    covariates : list of str
-        Column names; categorical ones are one-hot encoded (first level = reference).
-    ties : {"efron", "breslow"}
-        Handling of tied event times (R's default is ``"efron"``).
-    strata : str, optional
-        Column whose levels get separate baseline hazards (R ``strata()``).
-    weights : str, optional
-        Column of positive case weights (e.g. inverse probability weights), as R
-        ``coxph(..., weights = w)``: the weighted partial likelihood is maximised with
-        our own Newton-Raphson (:mod:`.cox_weighted`). Drop rows with weight 0 first.
-    alpha : float
-        1 - level of the hazard-ratio interval.
-    robust : bool, optional
-        Use the robust (dfbeta sandwich) variance. ``None`` follows R: robust when some
-        weight is not a whole number, else the model-based variance (whole-number
-        weights then act as frequencies).
-
-    Returns
-    -------
-    CoxResult
-
-    Raises
-    ------
-    ValueError
-        For unknown columns or options, missing covariate values, invalid spells,
-        weights that are missing, not finite or not positive, or a weighted fit that does
-        not converge.
-    TypeError
-        If ``robust`` is not True, False or None.
-
-    References
-    ----------
-    R ``survival::coxph(Surv(t, d) ~ x + strata(s), ties = ..., weights = w, robust =
-    ...)``; statsmodels ``PHReg``; Efron (1977), JASA 72, 557-565; Therneau & Grambsch
-    (2000), Modeling Survival Data, sections 7.2-7.3.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "d": [1, 1, 0, 1, 1, 1],
-    ...                    "x": [0.5, 1.0, 0.1, 2.0, 0.3, 1.2]})
-    >>> list(cox(df, "t", "d", ["x"]).summary.columns)
-    ['coef', 'se', 'hazard_ratio', 'lower', 'upper', 'p_value']
-    """
-    check_option("ties", ties, TIES)
-    alpha = check_alpha(alpha)
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a DataFrame, but was {type(data).__name__}")
-    if robust is not None and not isinstance(robust, (bool, np.bool_)):
-        raise TypeError(f"robust must be True, False or None, but was {robust!r}")
-    if isinstance(covariates, str) or not covariates:
-        raise ValueError(f"covariates must be a non-empty list of columns, but was {covariates!r}")
-    for name, col in (
-        ("duration", duration),
-        ("event", event),
-        ("strata", strata),
-        ("weights", weights),
-    ):
-        if col is not None and col not in data.columns:
-            raise ValueError(f"{name} must be a column of data, but {col!r} is not")
-    t, d, _ = _prepare(data[duration].to_numpy(), data[event].to_numpy())
-    x = _design(data, list(covariates))
-    st = None
-    if strata is not None:
-        if data[strata].isna().any():
-            raise ValueError(f"strata column {strata!r} has missing values")
-        st = pd.factorize(data[strata], sort=True)[0]
-    w = None if weights is None else _case_weights(data[weights], weights)
-    if robust is None:
-        robust = w is not None and bool(np.any(w != np.floor(w)))
-    if w is None and not robust:
-        model = PHReg(t, x.to_numpy(), status=d.astype(float), strata=st, ties=ties)
-        fit = model.fit(disp=False, tol=1e-12)
-        coef = np.asarray(fit.params)
-        se = np.asarray(fit.bse)
-        loglik = float(fit.llf)
-    else:
-        wf = _fit_weighted(
-            t.astype(float),
-            d.astype(bool),
-            x.to_numpy(dtype=float),
-            np.ones(t.size) if w is None else w,
-            st,
-            ties,
-        )
-        coef = wf.coef
-        se = np.sqrt(np.diag(wf.var_robust if robust else wf.var_model))
-        loglik = wf.loglik
-    z = float(norm.isf(alpha / 2))
-    summary = pd.DataFrame(
-        {
-            "coef": coef,
-            "se": se,
-            "hazard_ratio": np.exp(coef),
-            "lower": np.exp(coef - z * se),
-            "upper": np.exp(coef + z * se),
-            "p_value": 2 * norm.sf(np.abs(coef / se)),
-        },
-        index=pd.Index(x.columns, name="covariate"),
-    )
-    return CoxResult(
-        summary=summary,
-        loglik=loglik,
-        n=int(t.size),
-        n_events=int(d.sum()),
-        ties=ties,
-        alpha=alpha,
-        strata=strata,
-        variance="robust" if robust else "model",
-        weights=weights,
-    )
 
 
 def _case_weights(col: pd.Series, name: str) -> np.ndarray:
@@ -237,3 +44,440 @@ def _case_weights(col: pd.Series, name: str) -> np.ndarray:
             f"but row {i} of {name!r} is {float(w[i])!r}"
         )
     return w
+
+
+def _labels(col: pd.Series | np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and sorted levels of a grouping column (no missing values)."""
+    s = pd.Series(col) if not isinstance(col, pd.Series) else col
+    if s.isna().any():
+        i = int(np.flatnonzero(s.isna().to_numpy())[0])
+        raise ValueError(f"{name} column has missing values (first at row {i})")
+    codes, levels = pd.factorize(s, sort=True)
+    return codes.astype(np.intp), np.asarray(levels)
+
+
+def _strata_of(data: pd.DataFrame, strata: str | list[str]) -> tuple[pd.Series, str]:
+    names = [strata] if isinstance(strata, str) else list(strata)
+    for nm in names:
+        if nm not in data.columns:
+            raise ValueError(f"strata must be a column of data, but {nm!r} is not")
+    if len(names) == 1:
+        return data[names[0]], names[0]
+    labs = [data[nm].map(lambda v, nm=nm: f"{nm}={v}") for nm in names]
+    return labs[0].str.cat(labs[1:], sep=", "), ", ".join(names)
+
+
+def _column(data: pd.DataFrame, col: str | None, arg: str) -> pd.Series | None:
+    if col is None:
+        return None
+    if not isinstance(col, str) or col not in data.columns:
+        raise ValueError(f"{arg} must be a column of data, but {col!r} is not")
+    return data[col]
+
+
+def cox(
+    formula: str | pd.DataFrame | None = None,
+    duration: str | None = None,
+    event: str | None = None,
+    covariates: list[str] | None = None,
+    ties: str = "efron",
+    strata: str | list[str] | None = None,
+    weights: str | None = None,
+    alpha: float = 0.05,
+    robust: bool | None = None,
+    *,
+    data: pd.DataFrame | None = None,
+    start: str | None = None,
+    offset: str | None = None,
+    cluster: str | None = None,
+    id: str | None = None,
+) -> CoxResult:
+    """Fit a Cox proportional hazards model, as R ``coxph``.
+
+    Two equivalent calls::
+
+        cox("Surv(uger, afgang) ~ alder + C(køn) + strata(kommune)", data=df)
+        cox(df, "uger", "afgang", ["alder", "køn"], strata="kommune")
+
+    Parameters
+    ----------
+    formula : str or DataFrame
+        An R formula ``"Surv(time, event) ~ x1 + C(x2) + strata(s) + cluster(id) +
+        offset(o)"`` (or ``Surv(start, stop, event)``), evaluated on ``data`` with
+        formulaic; rows with missing values in its variables are dropped (R's
+        ``na.omit``) and counted in ``n_missing``. Or, for the column interface, the
+        DataFrame itself (one row per person, or per interval with ``start``).
+    duration, event : str
+        Column interface: the (stop) time and the 0/1 event indicator.
+    covariates : list of str
+        Column interface: covariate columns; object, string and categorical columns are
+        dummy coded (first level = reference, R names such as ``sexM``).
+    ties : {"efron", "breslow"}
+        Handling of tied event times (R's default ``"efron"``).
+    strata : str or list of str, optional
+        Column(s) whose levels get separate baseline hazards (R ``strata()``).
+    weights : str, optional
+        Column of positive case weights (R ``weights =``).
+    alpha : float
+        1 - level of the confidence limits.
+    robust : bool, optional
+        Robust (dfbeta sandwich) variance. ``None`` follows R: robust when ``cluster`` is
+        given, when some weight is not a whole number, or when ``id`` is given and an id
+        has more than one event.
+    data : DataFrame
+        The data for a formula (also accepted for the column interface).
+    start : str, optional
+        Column interface: entry time for counting-process data ``(start, stop]``
+        (delayed entry, time-varying covariates), as R ``Surv(start, stop, event)``.
+    offset : str, optional
+        Column of a fixed part of the linear predictor (R ``offset()``).
+    cluster : str, optional
+        Column of cluster labels for the robust variance (R ``cluster =``).
+    id : str, optional
+        Column of person ids for counting-process data (R ``coxph(id =)``): the robust
+        variance, when used, sums each person's rows.
+
+    Returns
+    -------
+    CoxResult
+        ``summary`` (DataFrame; call it, ``fit.summary()``, for R's summary printout),
+        the tests, variance matrices and methods ``concordance()``, ``cox_zph()``,
+        ``survfit()``.
+
+    Raises
+    ------
+    ValueError
+        For unknown columns or options, missing values (column interface), invalid
+        times, events or weights, a formula that cannot be read, or no events.
+    TypeError
+        If ``data`` is not a DataFrame or ``robust`` is not True, False or None.
+
+    Warns
+    -----
+    UserWarning
+        When a coefficient cannot be estimated (NA, as R), when a coefficient may be
+        infinite or the iteration did not converge (R's warnings).
+
+    References
+    ----------
+    R ``survival::coxph`` (Therneau 2023, 3.5-3): ``coxph.fit``, ``agreg.fit``;
+    Therneau TM, Grambsch PM (2000). *Modeling Survival Data*, sections 3.3, 7.2-7.3;
+    Efron B (1977). JASA 72, 557-565; Lin DY, Wei LJ (1989). JASA 84, 1074-1078.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "d": [1, 1, 0, 1, 1, 1],
+    ...                    "x": [0.5, 1.0, 0.1, 2.0, 0.3, 1.2]})
+    >>> fit = cox(df, "t", "d", ["x"])
+    >>> list(fit.summary.columns)
+    ['coef', 'hazard_ratio', 'se', 'se_model', 'z', 'p_value', 'lower', 'upper']
+    >>> bool(cox("Surv(t, d) ~ x", data=df).coef["x"] == fit.coef["x"])
+    True
+    """
+    check_option("ties", ties, TIES)
+    alpha = check_alpha(alpha)
+    if robust is not None and not isinstance(robust, (bool, np.bool_)):
+        raise TypeError(f"robust must be True, False or None, but was {robust!r}")
+    if isinstance(formula, str):
+        if data is None and isinstance(duration, pd.DataFrame):
+            data, duration = duration, None
+        for name, value in (
+            ("duration", duration),
+            ("event", event),
+            ("covariates", covariates),
+            ("start", start),
+        ):
+            if value is not None:
+                raise ValueError(
+                    f"with a formula, {name} must not be given (it is in the formula), but was {value!r}"
+                )
+    elif formula is not None:
+        if data is not None:
+            raise ValueError("give data once: as the first argument or as data=, not both")
+        data = formula
+        formula = None
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a DataFrame, but was {type(data).__name__}")
+    for name, col in (("weights", weights), ("offset", offset), ("cluster", cluster), ("id", id)):
+        if col is not None and col not in data.columns:
+            raise ValueError(f"{name} must be a column of data, but {col!r} is not")
+    n_missing = 0
+    cluster_label = cluster
+    strata_col: pd.Series | None = None
+    strata_label = None
+    if formula is not None:
+        parts = formula_design(formula, data)
+        rows = data.loc[parts.keep]
+        n_missing = int((~parts.keep).sum())
+        stop_raw, start_raw, d, x, design = (
+            parts.time,
+            parts.start,
+            parts.event,
+            parts.x,
+            parts.design,
+        )
+        strata_col, strata_label = parts.strata, parts.strata_label
+        off = parts.offset
+        clus = parts.cluster
+        if clus is not None:
+            if cluster is not None:
+                warnings.warn(
+                    "cluster appears both in the formula and as an argument; the formula term is ignored (as R)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                clus = rows[cluster]
+            else:
+                cluster_label = parts.cluster_label
+        elif cluster is not None:
+            clus = rows[cluster]
+        response = parts.response
+    else:
+        if isinstance(covariates, str) or not covariates:
+            raise ValueError(
+                f"covariates must be a non-empty list of columns, but was {covariates!r}"
+            )
+        for name, col in (("duration", duration), ("event", event), ("start", start)):
+            if col is not None and col not in data.columns:
+                raise ValueError(f"{name} must be a column of data, but {col!r} is not")
+        if duration is None or event is None:
+            raise ValueError("duration and event must name columns of data (or give a formula)")
+        rows = data
+        x, design = column_design(data, list(covariates))
+        stop_raw = data[duration].to_numpy()
+        start_raw = None if start is None else data[start].to_numpy()
+        d = _events(data[event].to_numpy())
+        off = None
+        clus = None if cluster is None else data[cluster]
+        response = (
+            f"Surv({duration}, {event})" if start is None else f"Surv({start}, {duration}, {event})"
+        )
+    if strata is not None:
+        if strata_col is not None:
+            raise ValueError("give strata once: in the formula or as strata=, not both")
+        strata_col, strata_label = _strata_of(rows, strata)
+    if offset is not None:
+        extra = _numeric_1d(rows[offset].to_numpy(), "offset").astype(float)
+        off = extra if off is None else off + extra
+    n = len(rows)
+    if start_raw is None:
+        stop = _durations(stop_raw, "durations" if formula is None else "time")
+        if stop.size != d.size:
+            raise ValueError("durations and events must have the same length")
+        start_arr = None
+    else:
+        stop = _numeric_1d(stop_raw, "stop")
+        start_arr = _numeric_1d(start_raw, "start")
+        bad = ~(start_arr < stop)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"start must be less than stop in every row (R: 'Stop time must be > start "
+                f"time'), but row {i} has start {start_arr[i]!r} and stop {stop[i]!r}"
+            )
+    if off is not None:
+        check_finite(off, "offset")
+        if np.all(off == 0):
+            off = None
+        else:
+            off = off - off.mean()  # R: stabilises exp(); changes no estimate
+    w = None if weights is None else _case_weights(rows[weights], weights)
+    st_codes = st_levels = None
+    if strata_col is not None:
+        st_codes, st_levels = _labels(strata_col, "strata")
+    idv = None if id is None else _labels(rows[id], "id")[0]
+    # R's default for robust, and the clusters
+    has_rwt = w is not None and bool(np.any(w != np.floor(w)))
+    dup_id = idv is not None and bool(pd.Series(idv[d]).duplicated().any())
+    explicit = robust is not None
+    if robust is None:
+        robust = clus is not None or has_rwt or dup_id
+    robust = bool(robust)
+    cl_codes = None
+    if clus is not None:
+        if not robust:
+            warnings.warn(
+                "cluster given with robust=False: the cluster is ignored (as R)",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            cl_codes = _labels(clus, "cluster")[0]
+    elif robust and idv is not None:
+        cl_codes = idv
+        cluster_label = id
+    if robust and cl_codes is None:
+        if start_arr is not None and explicit:
+            raise ValueError("robust=True with (start, stop] data needs cluster= or id= (as R)")
+        cl_codes = np.arange(n, dtype=np.intp)
+    fit = coxfit(
+        stop,
+        d,
+        x,
+        start=start_arr,
+        weights=w,
+        strata=st_codes,
+        offset=off,
+        ties=ties,
+    )
+    names = list(design.names)
+    _warn_fit(fit, names)
+    return _result(
+        fit=fit,
+        design=design,
+        names=names,
+        x=x,
+        stop=stop,
+        start=start_arr,
+        event=d,
+        w=w,
+        off=off,
+        st_codes=st_codes,
+        st_levels=st_levels,
+        cl_codes=cl_codes,
+        robust=robust,
+        alpha=alpha,
+        ties=ties,
+        strata_label=strata_label,
+        weights=weights,
+        cluster_label=cluster_label if robust else None,
+        n_missing=n_missing,
+        formula=formula,
+        response=response,
+    )
+
+
+def _warn_fit(fit: Any, names: list[str]) -> None:
+    na = [names[i] for i in np.flatnonzero(fit.aliased)]
+    if na:
+        warnings.warn(
+            f"Cox model: the coefficient of {', '.join(repr(v) for v in na)} cannot be "
+            "estimated (the covariate is constant, constant within every stratum, an "
+            "unused level, or collinear with the others); it is NA and the other "
+            "coefficients are fitted without it, as in R",
+            UserWarning,
+            stacklevel=3,
+        )
+    if not fit.converged:
+        warnings.warn(
+            "Cox model: ran out of iterations and did not converge (as R's warning)",
+            UserWarning,
+            stacklevel=3,
+        )
+    inf = [names[i] for i in np.flatnonzero(fit.infinite)]
+    if inf:
+        warnings.warn(
+            f"Cox model: loglik converged before {', '.join(repr(v) for v in inf)}; the "
+            "coefficient may be infinite (R's warning)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _test(stat: float, df: int) -> tuple[float, int, float]:
+    return float(stat), int(df), float(chi2.sf(stat, df)) if df > 0 else float("nan")
+
+
+def _result(**k: Any) -> CoxResult:
+    fit = k["fit"]
+    names = k["names"]
+    coef = fit.coef
+    ok = ~np.isnan(coef)
+    var_model = fit.var
+    robust = k["robust"] and ok.any()
+    w, cl = k["w"], k["cl_codes"]
+    var = fit.robust_var(w, cl) if robust else var_model
+    rscore = fit.robust_score_test(w, cl) if robust else None
+    df = int(ok.sum())
+    se = np.where(ok, np.sqrt(np.diag(var)), np.nan)
+    se_model = np.where(ok, np.sqrt(np.diag(var_model)), np.nan)
+    z = float(norm.isf(k["alpha"] / 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zstat = coef / se
+    table = pd.DataFrame(
+        {
+            "coef": coef,
+            "hazard_ratio": np.exp(coef),
+            "se": se,
+            "se_model": se_model,
+            "z": zstat,
+            "p_value": 2 * norm.sf(np.abs(zstat)),
+            "lower": np.exp(coef - z * se),
+            "upper": np.exp(coef + z * se),
+        },
+        index=pd.Index(names, name="covariate"),
+    )
+    wald = wald_test(var[np.ix_(ok, ok)], coef[ok])[0] if df else 0.0
+    lr = 2 * (fit.loglik - fit.loglik_init)
+    rows = {
+        "likelihood_ratio": _test(lr, df),
+        "wald": _test(wald, df),
+        "score": _test(fit.score_test, df),
+    }
+    if rscore is not None:
+        rows["robust_score"] = _test(rscore, df)
+    tests = pd.DataFrame.from_dict(rows, orient="index", columns=["statistic", "df", "p_value"])
+    x = k["x"]
+    w_arr = np.ones(x.shape[0]) if w is None else w
+    means = _r_means(x, w_arr, counting=k["start"] is not None)
+    coef0 = np.where(ok, coef, 0.0)
+    # column by column (R's dgemv order), so that equal rows get equal values: BLAS
+    # matrix-vector products may round rows differently, which would break score ties
+    lp = np.zeros(x.shape[0])
+    for j in range(x.shape[1]):
+        lp += x[:, j] * coef0[j]
+    lp -= means @ coef0
+    if k["off"] is not None:
+        lp = lp + k["off"]
+    data = CoxData(
+        fit=fit,
+        design=k["design"],
+        x=x,
+        stop=k["stop"],
+        start=k["start"],
+        event=k["event"],
+        weights=w,
+        offset=k["off"],
+        strata=k["st_codes"],
+        strata_levels=k["st_levels"],
+        cluster=cl if robust else None,
+        means=means,
+        linear_predictor=lp,
+    )
+    frame = pd.DataFrame(var, index=names, columns=names)
+    return CoxResult(
+        summary=CoxTable(table),
+        loglik=float(fit.loglik),
+        n=int(x.shape[0]),
+        n_events=int(k["event"].sum()),
+        ties=k["ties"],
+        alpha=k["alpha"],
+        strata=k["strata_label"],
+        variance="robust" if robust else "model",
+        weights=k["weights"],
+        loglik_null=float(fit.loglik_init),
+        tests=tests,
+        var=frame,
+        var_model=pd.DataFrame(var_model, index=names, columns=names),
+        cluster=k["cluster_label"],
+        n_missing=k["n_missing"],
+        formula=k["formula"],
+        response=k["response"],
+        iterations=int(fit.iterations),
+        converged=bool(fit.converged),
+        _data=data,
+    )
+
+
+def _r_means(x: np.ndarray, w: np.ndarray, counting: bool) -> np.ndarray:
+    """R's ``fit$means``: 0 for columns of -1/0/1 values, else the (weighted) mean.
+
+    ``coxph.fit`` uses weighted means, ``agreg.fit`` (counting process) plain means.
+    """
+    p = x.shape[1]
+    zero_one = np.array([np.isin(x[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)], bool)
+    mean = x.mean(axis=0) if counting else (w @ x) / w.sum()
+    return np.where(zero_one, 0.0, mean)
+
+
+_ = Design  # re-exported type used in annotations of CoxData

@@ -14,7 +14,8 @@ the data, so no section needs its own cut. The rules per source (``docs/as-of.md
 * **activities**: those that started on or before D; an end date after D becomes empty
   (the activity is running at D), and ``completed`` is empty for every activity that had
   not ended by D.
-* **joblog**: days on or before D. **survey**: answers dated on or before D (column
+* **joblog**: days on or before D. **implementation** (the project's own figures for
+  the promise register): records dated on or before D. **survey**: answers dated on or before D (column
   ``date``); a survey without answer dates is not used, and the report says why.
 * **benchmarks** (Jobindsats): periods that were complete on D: a month (``2017M02``)
   whose last day is on or before D, likewise a quarter (``2017Q1``), a year (``2017``),
@@ -230,6 +231,8 @@ def cut_as_of(data: ProjectData, as_of: dt.date | str) -> tuple[ProjectData, AsO
         tables["activities"] = a
     if data.joblog is not None:
         tables["joblog"] = data.joblog[data.joblog["date"] <= day]
+    if data.implementation is not None:  # the project's own figures (evalkit.promises)
+        tables["implementation"] = data.implementation[data.implementation["date"] <= day]
     if data.survey is not None:
         s = data.survey
         dates = s["date"] if "date" in s.columns else pd.Series(pd.NaT, index=s.index)

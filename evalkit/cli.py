@@ -115,12 +115,14 @@ def _problems(config_path: str) -> list[str]:
     from evalkit.config import ConfigError, load_config
     from evalkit.criteria import check_criteria
     from evalkit.io import validate_project
+    from evalkit.promises import load_promises
     from evalkit.report.seeds import check_sections
 
     try:
         config = load_config(config_path)
         check_criteria(config)
         check_sections(config)
+        load_promises(config)
     except ConfigError as exc:
         return [str(exc)]
     return [str(p) for p in validate_project(config)]

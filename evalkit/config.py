@@ -34,6 +34,7 @@ TABLES = (
     "survey",
     "indicators",
     "joblog",
+    "implementation",
 )
 _TOP_KEYS = {
     "slug": True,
@@ -51,6 +52,8 @@ _TOP_KEYS = {
     "criteria": False,
     "sections": False,
     "comparison": False,
+    "promises": False,
+    "slutevaluering": False,
 }
 _PERIOD_KEYS = ("baseline_start", "baseline_end", "start", "end", "status_as_of")
 _SOURCE_KEYS = ("file", "format", "sheet", "layout", "columns", "codes", "encoding", "unit")

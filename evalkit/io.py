@@ -96,6 +96,9 @@ class ProjectData:
         Table name -> SHA-256 (hex) of its input file, for the report's provenance.
     joblog : DataFrame or None
         Jobs applied for per person and date (Joblog extract); None without a source.
+    implementation : DataFrame or None
+        The project's own figures for the promise register (item, date, value, of);
+        None without a source (``docs/promises.md``).
     """
 
     participants: pd.DataFrame
@@ -106,6 +109,7 @@ class ProjectData:
     indicators: pd.DataFrame | None = None
     files: dict[str, str] = field(default_factory=dict)
     joblog: pd.DataFrame | None = None
+    implementation: pd.DataFrame | None = None
 
 
 @dataclass
@@ -674,7 +678,44 @@ def _load_all(config: ProjectConfig) -> tuple[dict[str, _Loaded], list[Problem]]
                     limit=_LIMIT,
                 )
             )
+    impl = loaded.get("implementation")
+    if impl is not None and impl.frame is not None:
+        problems.extend(_implementation_items(config, impl))
     return loaded, problems
+
+
+def _implementation_items(config: ProjectConfig, item: _Loaded) -> list[Problem]:
+    """Rows of the project's own figures whose promise id is not an implementation entry."""
+    register = config.raw.get("promises") or []
+    ids = sorted(str(p["id"]) for p in register if isinstance(p, dict) and "implementation" in p)
+    frame = item.frame
+    bad = ~frame["item"].isin(ids).to_numpy() & frame["item"].notna().to_numpy()
+    rows = np.flatnonzero(bad)
+    shown = ", ".join(ids[:12]) + (", ..." if len(ids) > 12 else "")
+    expected = (
+        f"the id of a promise with implementation: in the config ({shown})"
+        if ids
+        else "no rows: the config has no promise with implementation:"
+    )
+    col = item.names.get("item", "item")
+    problems = [
+        Problem(item.file, int(item.lines[r]), col, expected, mask_value(frame["item"].iloc[r]))
+        for r in rows[:_LIMIT]
+    ]
+    if "of" in frame:
+        over = (frame["of"].notna() & (frame["value"] > frame["of"])).to_numpy()
+        col_v = item.names.get("value", "value")
+        for r in np.flatnonzero(over)[:_LIMIT]:
+            problems.append(
+                Problem(
+                    item.file,
+                    int(item.lines[r]),
+                    col_v,
+                    "a number not above the denominator in the same row",
+                    mask_value(frame["value"].iloc[r]),
+                )
+            )
+    return problems
 
 
 def validate_project(config: ProjectConfig) -> list[Problem]:
@@ -724,4 +765,5 @@ def load_project(config: ProjectConfig) -> ProjectData:
         indicators=frames.get("indicators"),
         files={t: item.sha256 or "" for t, item in loaded.items()},
         joblog=frames.get("joblog"),
+        implementation=frames.get("implementation"),
     )

@@ -200,6 +200,15 @@ TABLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         _c("date", "date"),
         _c("applications", "int", bounds=(0, 1000), unit="jobs applied for"),
     ),
+    # The project's own figures for the promise register (docs/promises.md): one row per
+    # record, e.g. a meeting held, the places established at a date, 24 of 26 praktikker
+    # with a mentor.
+    "implementation": (
+        _c("item", "str"),
+        _c("date", "date"),
+        _c("value", "float", bounds=(0, 1e9), unit="a count or number"),
+        _c("of", "float", False, True, bounds=(0, 1e9), unit="a count (the denominator)"),
+    ),
 }
 
 _DTYPES = {

@@ -68,7 +68,12 @@ def test_figures_are_embedded_png_with_alt_text(rendered_reports) -> None:
 def test_results_json_has_key_figures_and_inputs(rendered_reports) -> None:
     res = _results(rendered_reports, "aalborg-jobparate", "statusrapport")
     assert res["report_kind"] == "statusrapport" and res["as_of"] == "2019-12-31"
-    assert set(res["verdicts"]) == {"beskaeftiget_26_uger", "andel_af_landet", "overlevelseskurve"}
+    assert set(res["verdicts"]) == {
+        "beskaeftiget_26_uger",
+        "andel_af_landet",
+        "overlevelseskurve",
+        "faerre_jobparate",
+    }
     assert all(len(h) == 64 for h in res["inputs"].values())
     surv = res["survival"]["Deltagere"]
     assert 0 < surv["S26"] < 1 and surv["S26_ci"][0] < surv["S26"] < surv["S26_ci"][1]

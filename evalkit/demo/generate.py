@@ -424,5 +424,14 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
 
 
 def generate_all(out_dir: str | Path, seed: int = 2024) -> dict[str, dict[str, Path]]:
-    """Generate every demo project under ``out_dir``; returns slug -> table -> path."""
-    return {slug: generate_project(spec, Path(out_dir), seed) for slug, spec in PROJECTS.items()}
+    """Generate every demo project under ``out_dir``; returns slug -> table -> path.
+
+    Besides the tables of :func:`generate_project`, each project gets its own figures
+    for the promise register (:mod:`evalkit.demo.implementation`).
+    """
+    from evalkit.demo.implementation import generate_implementation
+
+    files = {slug: generate_project(spec, Path(out_dir), seed) for slug, spec in PROJECTS.items()}
+    for slug, tables in files.items():
+        tables.update(generate_implementation(slug, out_dir, tables, seed))
+    return files

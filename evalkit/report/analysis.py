@@ -24,6 +24,7 @@ from evalkit.asof import AsOfCut, cut_as_of
 from evalkit.config import REPORT_KINDS, ProjectConfig, load_config
 from evalkit.criteria import CriterionResult, EvaluationContext, evaluate_criteria
 from evalkit.io import ProjectData, load_project
+from evalkit.promises import PromiseAccount, account_promises, load_promises
 from evalkit.report.subset import apply_subset, check_subset
 from evalkit.spells import build_spells
 from evalkit.survival import KaplanMeierResult, kaplan_meier
@@ -60,6 +61,8 @@ class Analysis:
     subset: dict[str, str] | None = None
     # What the as-of cut did (status reports); None when the data were not cut.
     cut: AsOfCut | None = None
+    # The promise register, accounted for (evalkit.promises); empty without promises:
+    promises: PromiseAccount | None = None
 
     @property
     def cutoff(self) -> dt.date:
@@ -193,6 +196,7 @@ class Analysis:
             "inputs": dict(sorted(self.data.files.items())),
             "key_figures": self.key_figures,
             "disclosure_threshold": thr,
+            "promises": [r.to_dict() for r in self.promises.results] if self.promises else [],
         }
 
     def save_results(self, path: str | Path) -> Path:
@@ -264,6 +268,7 @@ def prepare(
     from evalkit.report.seeds import check_sections
 
     check_sections(config)
+    load_promises(config)  # a ConfigError in the register stops before any data is read
     return analyse(
         config,
         load_project(config),
@@ -336,6 +341,7 @@ def analyse(
         not_used=dict(cut.not_used) if cut else {},
     )
     criteria = evaluate_criteria(ctx)
+    promises = account_promises(ctx, criteria, implementation=data.implementation)
 
     curves: dict[str, KaplanMeierResult] = {}
     part = started[started["arm"] == "indsats"]
@@ -371,4 +377,5 @@ def analyse(
         internal=internal,
         subset=check_subset(subset),
         cut=cut,
+        promises=promises,
     )

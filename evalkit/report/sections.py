@@ -259,7 +259,9 @@ def scorecard(a: Analysis) -> Html:
         classes={"Vurdering": classes},
     )
     intro = (
-        "<p>Hvert succeskriterium fra projektets ansøgning er beregnet ud fra data. "
+        "<p>Tabellen viser de succeskriterier, der kan beregnes ud fra data; kan et "
+        "kriterium ikke afgøres, står begrundelsen i tabellen. Afsnittet «Ansøgningens "
+        "løfter» gør rede for hvert løfte i ansøgningen, også dem, der ikke er målt. "
         "Vurderingen følger én regel: «opfyldt», når hele 95 %-konfidensintervallet ligger "
         "på den rigtige side af målet, «ikke opfyldt», når det ligger på den forkerte side, "
         "og «usikkert», når intervallet omfatter målet; så står der også, hvilken vej "

@@ -119,6 +119,11 @@ def check_sections(config: ProjectConfig) -> None:
 
 
 def seed_sections(a: Analysis) -> Html:
-    """The project's own measurement sections, in the order of ``sections:`` in its config."""
+    """The project's own measurement sections, in the order of ``sections:`` in its config.
+
+    Each sits in ``<div id="afsnit-<name>">`` so the promise register can link to it.
+    """
     check_sections(a.config)
-    return Html("".join(SECTIONS[name](a) for name in a.config.sections))
+    return Html(
+        "".join(f'<div id="afsnit-{name}">{SECTIONS[name](a)}</div>' for name in a.config.sections)
+    )

@@ -573,11 +573,20 @@ def _eval_survival_vs_reference(ctx: EvaluationContext, crit: dict[str, Any]) ->
         p_value=float(res.p_value),
     )
     direction = crit.get("direction", "min")
+    # O with n gives the persons without an exit (and O/E with E gives O): hidden like a
+    # share whose count or complement is small, with the verdict every candidate O gives
+    hidden = _small(int(obs), len(sp), ctx.threshold)
+    candidates = vd.suppressed_candidates(int(obs), len(sp), ctx.threshold)
 
     def judge(t: float) -> vd.Verdict:
+        if hidden:
+            return vd.judge_suppressed(
+                candidates,
+                lambda o: vd.judge_ratio(o, exp, t, direction, n=len(sp), alpha=ctx.alpha),
+            )
         return vd.judge_ratio(obs, exp, t, direction, n=len(sp), alpha=ctx.alpha)
 
-    return _result(crit, est, "ratio", ctx, judge, observed=obs, expected=exp)
+    return _result(crit, est, "ratio", ctx, judge, suppressed=hidden, observed=obs, expected=exp)
 
 
 KINDS: dict[str, Callable[[EvaluationContext, dict[str, Any]], CriterionResult]] = {

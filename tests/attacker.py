@@ -543,20 +543,22 @@ class Reader:
                 ks = [k for k in range(n + 1) if _wilson_close(k, n, c["lower"], c["upper"])]
                 self.sys.allow(x, ks)
             if est is None and c.get("suppressed") and n >= thr:
-                # hidden for small numbers: the count or its complement is 1..thr-1
-                small = set(range(1, thr)) | set(range(n - thr + 1, n))
-                self.sys.allow(x, {k for k in small if 0 <= k <= n})
+                # hidden for small numbers: the count or its complement is 1..thr-1, and
+                # the published reason may say which
+                why = f"{c.get('reason', '')} {c.get('remark', '')}"
+                small = set()
+                if "uden for andelen" in why or "i tælleren" not in why:
+                    small |= set(range(max(n - thr + 1, 0), n))
+                if "i tælleren" in why or "uden for andelen" not in why:
+                    small |= set(range(1, min(thr, n + 1)))
+                self.sys.allow(x, small)
             details = c.get("details") or {}
             if "x" in details:
                 self.sys.add(
                     {x: 1.0}, details["x"], details["x"], f"kriterium {c['id']}: details.x"
                 )
-            verdict = c.get("verdict")
-            target = c.get("target")
-            if est is None and target is not None and verdict in VERDICT_RULES:
-                ok = [k for k in range(n + 1)
-                      if VERDICT_RULES[verdict](k, n, target, c.get("direction", "min"))]  # fmt: skip
-                self.sys.allow(x, ok)
+            if est is None:
+                self.sys.allow(x, _verdict_values(c, n))
 
     # -- figures against the tables of their section
     def figures(self, rep: Report, tables: list[tuple[Table, dict]]) -> None:
@@ -842,7 +844,32 @@ def _km_events(
     return out
 
 
-VERDICT_RULES = {
-    "opfyldt": lambda k, n, t, d: (k / n >= t) if d == "min" else (k / n <= t),
-    "ikke opfyldt": lambda k, n, t, d: (k / n < t) if d == "min" else (k / n > t),
-}
+def _verdict_values(c: dict[str, Any], n: int) -> set[int]:
+    """The counts ``x`` of a hidden share that give the published verdicts.
+
+    Uses the published rule (:func:`evalkit.verdicts.judge_share`): the verdict against
+    the target and, in a status report, the progress word against the path value.
+    """
+    from evalkit.verdicts import PROGRESS_WORDS, judge_share
+
+    ok = set(range(n + 1))
+    direction = c.get("direction", "min")
+    census = bool(c.get("census", False))
+    checks = []
+    if c.get("target") is not None and c.get("verdict") in ("opfyldt", "ikke opfyldt", "usikkert"):
+        checks.append((float(c["target"]), c["verdict"], c.get("leaning"), False))
+    if c.get("path_value") is not None and c.get("progress") not in (
+        None,
+        "kan ikke afgøres",
+        "intet mål",
+    ):
+        checks.append((float(c["path_value"]), c["progress"], None, True))
+    for target, said, leaning, progress in checks:
+        keep = set()
+        for k in ok:
+            v = judge_share(k, n, target, direction, census=census)
+            word = PROGRESS_WORDS[v.verdict] if progress else v.verdict
+            if word == said and (leaning is None or v.leaning == leaning):
+                keep.add(k)
+        ok = keep
+    return ok

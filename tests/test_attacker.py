@@ -177,22 +177,22 @@ def test_kaplan_meier_steps_with_n_reveal_small_event_counts(figure_dir) -> None
 
 
 def test_a_verdict_narrows_a_hidden_share() -> None:
-    """n = 40, hidden for small numbers (x or 40 - x in 1..4), and 'opfyldt'.
+    """n = 40, hidden because fewer than 5 lack it: x is 36..39 (Wilson lower 0,769..0,871).
 
-    A 95 % target leaves x in 38..39 (the complement 1 or 2); a 97,5 % target leaves 39.
+    "opfyldt" (the whole interval above the target) against 0,85 leaves only x = 39, one
+    person without; against 0,82 it leaves 38 or 39, which reveals no single count.
     """
-    results = {
-        "project": "p",
-        "criteria": [{"id": "k", "kind": "share", "unit": "share", "n": 40, "estimate": None,
-                      "lower": None, "upper": None, "target": 0.95, "direction": "min",
-                      "verdict": "opfyldt", "suppressed": True, "details": {}}],
-        "disclosure_threshold": 5,
-    }  # fmt: skip
-    found = attack([_read("", results=results)])
-    assert found == []
-    results["criteria"][0]["target"] = 0.975
+    crit = {"id": "k", "kind": "share", "unit": "share", "n": 40, "estimate": None,
+            "lower": None, "upper": None, "target": 0.85, "direction": "min",
+            "verdict": "opfyldt", "suppressed": True,
+            "reason": "færre end 5 uden for andelen", "details": {}}  # fmt: skip
+    results = {"project": "p", "criteria": [crit], "disclosure_threshold": 5}
     found = attack([_read("", results=results)])
     assert [(f.value, "resten" in f.what) for f in found] == [(1, True)]
+    crit["target"] = 0.82
+    assert attack([_read("", results=results)]) == []
+    crit.update(verdict="kan ikke afgøres", target=0.85)  # published as the rule says
+    assert attack([_read("", results=results)]) == []
 
 
 def test_the_whole_minus_the_published_parts_reveals_the_hidden_part() -> None:

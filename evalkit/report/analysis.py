@@ -154,11 +154,27 @@ class Analysis:
             )
         return out + "</div>"
 
+    @property
+    def published_curves(self) -> dict[str, KaplanMeierResult | None]:
+        """The curves as a report may show them (grouped life tables; None: not publishable).
+
+        See :func:`evalkit.disclosure.publishable_curve`: every step and every censoring
+        count behind the figure, the at-risk row and the S(t) table is 0 or at least the
+        threshold.
+        """
+        from evalkit.disclosure import publishable_curve
+
+        thr = self.config.disclosure_threshold
+        return {label: publishable_curve(km, thr) for label, km in self.curves.items()}
+
     def results(self) -> dict[str, Any]:
         """Key figures and verdicts, JSON-ready (no person ids, small cells removed)."""
         thr = self.config.disclosure_threshold
         surv: dict[str, Any] = {}
-        for label, km in self.curves.items():
+        for label, km in self.published_curves.items():
+            if km is None:
+                surv[label] = {"n": int(self.curves[label].n), "published": False}
+                continue
             at = km.survival_at(list(SURVIVAL_WEEKS))
             entry: dict[str, Any] = {"n": int(km.n)}
             for week, row in zip(SURVIVAL_WEEKS, at.itertuples(index=False), strict=True):

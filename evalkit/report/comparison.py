@@ -111,32 +111,54 @@ def _balance_html(res: AdjustedSurvivalResult, threshold: int) -> str:
     )
 
 
-def _plot_curves(res: AdjustedSurvivalResult) -> dict[str, object]:
-    """Curves for the figure; the weighted curve shows persons (not weights) at risk."""
-    weighted = res.curves["control_weighted"]
-    plain = res.curves["control"]
-    if np.array_equal(weighted.table["time"].to_numpy(), plain.table["time"].to_numpy()):
-        table = weighted.table.assign(at_risk=plain.table["at_risk"].to_numpy())
-        weighted = dataclasses.replace(weighted, table=table)
-    return {
-        CURVE_LABELS["treated"]: res.curves["treated"],
-        CURVE_LABELS["control"]: plain,
-        CURVE_LABELS["control_weighted"]: weighted,
-    }
+def _published_curves(res: AdjustedSurvivalResult, threshold: int) -> dict[str, object]:
+    """The curves as the report may show them (:func:`evalkit.disclosure.publishable_curve`).
+
+    Participants and the unweighted comparison group are drawn from grouped life tables
+    (every step and censoring count 0 or at least ``threshold``; None when not
+    publishable). The weighted comparison curve is read off at the times of the grouped
+    unweighted comparison curve only, and shows its persons (not weights) at risk, so it
+    steps where that curve steps and reveals no count of its own.
+    """
+    from evalkit.disclosure import publishable_curve
+
+    treated = publishable_curve(res.curves["treated"], threshold)
+    plain = publishable_curve(res.curves["control"], threshold)
+    weighted = None
+    if plain is not None:
+        grid = plain.table
+        at = res.curves["control_weighted"].survival_at(grid["time"].to_numpy())
+        table = grid.assign(
+            survival=at["survival"].to_numpy(),
+            lower=at["lower"].to_numpy(),
+            upper=at["upper"].to_numpy(),
+            std_err=np.nan,
+        )
+        weighted = dataclasses.replace(res.curves["control_weighted"], table=table)
+    return {"treated": treated, "control": plain, "control_weighted": weighted}
 
 
-def _survival_html(res: AdjustedSurvivalResult, threshold: int) -> str:
+def _plot_curves(curves: dict[str, object]) -> dict[str, object]:
+    """The published curves by their Danish labels (those that can be shown)."""
+    return {CURVE_LABELS[k]: km for k, km in curves.items() if km is not None}
+
+
+def _survival_html(res: AdjustedSurvivalResult, curves: dict[str, object], threshold: int) -> str:
     rows = []
     for key, label in CURVE_LABELS.items():
-        sub = res.survival[res.survival["curve"] == key]
         n = fmt_count(res.curves[key].n, threshold)
         if key == "control_weighted":
             n += f" (effektivt {fmt_number(res.ess_control)})"
         row = {"Gruppe": label, "n": n}
-        for r in sub.itertuples(index=False):
-            ok = r.at_risk >= threshold
-            row[f"Uge {fmt_number(r.time)}"] = (
-                f"{fmt_percent(r.survival)} {fmt_ci(r.lower, r.upper)}" if ok else "–"
+        km = curves[key]
+        at = km.survival_at(list(SURVIVAL_WEEKS)) if km is not None else None
+        for i, week in enumerate(SURVIVAL_WEEKS):
+            ok = at is not None and at["at_risk"].iloc[i] >= threshold
+            row[f"Uge {fmt_number(week)}"] = (
+                f"{fmt_percent(at['survival'].iloc[i])} "
+                f"{fmt_ci(at['lower'].iloc[i], at['upper'].iloc[i])}"
+                if ok
+                else "–"
             )
         rows.append(row)
     return _table(
@@ -146,12 +168,43 @@ def _survival_html(res: AdjustedSurvivalResult, threshold: int) -> str:
     )
 
 
-def _difference_html(res: AdjustedSurvivalResult, threshold: int) -> str:
-    s = res.survival
+def _published_difference(res: AdjustedSurvivalResult, curves: dict[str, object]) -> pd.DataFrame:
+    """The difference at 13, 26, 52 weeks between the published curves.
+
+    The estimate is the difference of the two published curves (so it reveals nothing
+    they do not); the interval keeps the width the comparison model gives the
+    difference of the ungrouped curves. NaN where either curve is not published.
+    """
+    out = res.difference.copy()
+    t, w = curves["treated"], curves["control_weighted"]
+    if t is None or w is None:
+        out[["estimate", "lower", "upper"]] = np.nan
+        return out
+    times = out["time"].to_numpy(dtype=float)
+    est = t.survival_at(times)["survival"].to_numpy() - w.survival_at(times)["survival"].to_numpy()
+    shift = est - out["estimate"].to_numpy()
+    return out.assign(estimate=est, lower=out["lower"] + shift, upper=out["upper"] + shift)
+
+
+def _difference_html(
+    res: AdjustedSurvivalResult,
+    difference: pd.DataFrame,
+    curves: dict[str, object],
+    threshold: int,
+) -> str:
+    """The difference table, from :func:`_published_difference` (p from its own interval)."""
+    from scipy import stats
+
     rows = []
-    for r in res.difference.itertuples(index=False):
-        at = s.loc[s["time"] == r.time].set_index("curve")["at_risk"]
-        ok = min(at["treated"], at["control"]) >= threshold and math.isfinite(r.estimate)
+    z = stats.norm.isf(0.025)
+    for r in difference.itertuples(index=False):
+        risks = [
+            km.survival_at([r.time])["at_risk"].iloc[0] if km is not None else 0
+            for km in (curves["treated"], curves["control"])
+        ]
+        ok = min(risks) >= threshold and math.isfinite(r.estimate)
+        se = (r.upper - r.lower) / (2 * z)
+        p = float(2 * stats.norm.sf(abs(r.estimate) / se)) if ok and se > 0 else math.nan
         rows.append(
             {
                 "Uger efter start": fmt_number(r.time),
@@ -159,7 +212,7 @@ def _difference_html(res: AdjustedSurvivalResult, threshold: int) -> str:
                 if ok
                 else "–",
                 "95 %-konfidensinterval": fmt_ci(r.lower, r.upper, kind="pp") if ok else "–",
-                "p-værdi": _p(r.p_value) if ok else "–",
+                "p-værdi": _p(p) if ok else "–",
             }
         )
     df = pd.DataFrame(rows)
@@ -334,17 +387,27 @@ def comparison(a: Analysis) -> Html:
         "cirkler). Den stiplede linje ved 0,1 er grænsen for god balance.",
     )
 
-    curves = _plot_curves(res)
-    fig = plot_survival(curves, reference=a.reference_curve, threshold=thr, title=None)
+    published = _published_curves(res, thr)
+    curves = _plot_curves(published)
     k = config.spells_k
-    curve_fig = figure_html(
-        fig,
-        alt_text_survival(curves, reference=a.reference_curve, threshold=thr),
-        "Andel stadig på ydelse efter uger siden start for deltagere og sammenligningsgruppe, "
-        f"uvægtet og vægtet (Kaplan-Meier, 95 %-konfidensbånd). Afgang = første uge i {k} "
-        "sammenhængende uger uden ydelse. Antal i risiko er personer."
-        + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
-    )
+    curve_fig = ""
+    if curves:
+        fig = plot_survival(curves, reference=a.reference_curve, threshold=thr, title=None)
+        curve_fig = figure_html(
+            fig,
+            alt_text_survival(curves, reference=a.reference_curve, threshold=thr),
+            "Andel stadig på ydelse efter uger siden start for deltagere og "
+            "sammenligningsgruppe, uvægtet og vægtet (Kaplan-Meier, 95 %-konfidensbånd, uger "
+            f"grupperet, så hvert trin rummer mindst {thr} afgange). Afgang = første uge i "
+            f"{k} sammenhængende uger uden ydelse. Antal i risiko er personer."
+            + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
+        )
+    missing = [label for key, label in CURVE_LABELS.items() if published[key] is None]
+    if missing:
+        curve_fig += (
+            f"<p>Kurven vises ikke for {_e(', '.join(missing))}: der er færre end {thr} "
+            f"afgange eller færre end {thr} censurerede i alt (diskretionering).</p>"
+        )
     curve_text = (
         "<p>Kurverne viser, hvor stor en andel der stadig er på ydelse et givet antal uger "
         "efter start. Jo lavere kurven ligger, jo hurtigere kommer personerne i "
@@ -354,7 +417,8 @@ def comparison(a: Analysis) -> Html:
         f"mindst {thr} personer stadig er i risiko.</p>"
     )
 
-    d26 = res.difference.loc[res.difference["time"] == 26]
+    difference = _published_difference(res, published)
+    d26 = difference.loc[difference["time"] == 26]
     diff_text = (
         "<p>Forskellen mellem deltagerne og den vægtede sammenligningsgruppe i andelen, der "
         "stadig er på ydelse, er et mål for projektets betydning for deltagerne. Et negativt "
@@ -406,9 +470,9 @@ def comparison(a: Analysis) -> Html:
         + "<h3>Tid på ydelse</h3>"
         + curve_text
         + curve_fig
-        + _survival_html(res, thr)
+        + _survival_html(res, published, thr)
         + diff_text
-        + _difference_html(res, thr)
+        + _difference_html(res, difference, published, thr)
         + "<h3>Afgangsrate (Cox-regression)</h3>"
         + cox_text
         + _cox_html(res, covariates)

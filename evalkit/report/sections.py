@@ -348,33 +348,44 @@ def survival(a: Analysis) -> Html:
 
     # With a configured comparison group, its curves (unadjusted and reweighted) are shown
     # in the comparison section; here the participants are drawn against the national curve.
-    curves = {
+    shown = {
         label: km
-        for label, km in a.curves.items()
+        for label, km in a.published_curves.items()
         if not (a.config.comparison and label.startswith("Sammenligningsgruppe"))
     }
-    if not curves:
+    if not shown:
         return Html(_h2("overlevelseskurve", "Tid på ydelse") + "<p>Ingen forløb at vise.</p>")
     thr = a.config.disclosure_threshold
     k = a.config.spells_k
-    fig = plot_survival(
-        curves,
-        reference=a.reference_curve,
-        threshold=thr,
-        title=None,
-    )
-    alt = alt_text_survival(curves, reference=a.reference_curve)
-    fig_html = figure_html(
-        fig,
-        alt,
-        f"Andel stadig på ydelse efter uger siden start (Kaplan-Meier, 95 %-konfidensbånd). "
-        f"Afgang = første uge i {k} sammenhængende uger uden ydelse."
-        + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
-    )
+    curves = {label: km for label, km in shown.items() if km is not None}
+    hidden = [label for label, km in shown.items() if km is None]
+    fig_html = ""
+    if curves:
+        fig = plot_survival(curves, reference=a.reference_curve, threshold=thr, title=None)
+        alt = alt_text_survival(curves, reference=a.reference_curve, threshold=thr)
+        fig_html = figure_html(
+            fig,
+            alt,
+            "Andel stadig på ydelse efter uger siden start (Kaplan-Meier, 95 %-konfidensbånd, "
+            f"uger grupperet, så hvert trin rummer mindst {thr} afgange). "
+            f"Afgang = første uge i {k} sammenhængende uger uden ydelse."
+            + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
+        )
+    if hidden:
+        fig_html += (
+            f"<p>Kurven vises ikke for {_e(', '.join(hidden))}: der er færre end {thr} "
+            f"afgange eller færre end {thr} censurerede i alt, så kurven ville vise en lille "
+            "gruppe (diskretionering).</p>"
+        )
     rows = []
-    for label, km in curves.items():
+    for label, km in shown.items():
+        row = {"Gruppe": label, "n": fmt_count(a.curves[label].n, thr)}
+        if km is None:
+            row.update({f"Uge {week}": "–" for week in SURVIVAL_WEEKS})
+            row["Median (uger)"] = "–"
+            rows.append(row)
+            continue
         at = km.survival_at(list(SURVIVAL_WEEKS))
-        row = {"Gruppe": label, "n": fmt_count(km.n, thr)}
         for week, r in zip(SURVIVAL_WEEKS, at.itertuples(index=False), strict=True):
             ok = r.at_risk >= thr
             row[f"Uge {week}"] = (
@@ -399,7 +410,9 @@ def survival(a: Analysis) -> Html:
         f"afgået til selvforsørgelse i den første uge af {k} sammenhængende uger uden "
         "ydelse. Personer, der går på uddannelse, pension, udvandrer eller dør, censureres "
         "ved afgangen; kurven vises kun, så længe mindst "
-        f"{thr} personer er i risiko.</p>"
+        f"{thr} personer er i risiko. Ugerne er grupperet, så hvert trin i kurven rummer "
+        f"mindst {thr} afgange, og censurerede tælles, når der er samlet mindst {thr}; "
+        "ellers kunne antallet i et trin læses af kurven (diskretionering).</p>"
     )
     return Html(
         _h2("overlevelseskurve", "Tid på ydelse (overlevelseskurve)")

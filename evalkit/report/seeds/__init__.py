@@ -19,6 +19,7 @@ import difflib
 from collections.abc import Callable
 
 from evalkit.config import ConfigError, ProjectConfig
+from evalkit.disclosure import suppress_share
 from evalkit.formatting import fmt_count, fmt_number
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html
@@ -59,6 +60,13 @@ def survival_test_sentence(a: Analysis) -> str:
     if len(sp) < thr:
         return ""
     res = logrank_one_sample(sp["duration"].to_numpy(), sp["event"].to_numpy(), a.reference_curve)
+    if suppress_share(int(res.observed), int(res.n), thr).suppressed:
+        # O with n gives the persons without an exit, and O/E, its interval and p give O
+        return (
+            '<p class="reference-test">Sammenligningen med landstallet (én-stikprøve '
+            f"log-rank test) vises ikke: der er færre end {thr} afgange eller færre end "
+            f"{thr} uden afgang (diskretionering).</p>"
+        )
     if res.ratio_lower > 1:
         verdict = "Deltagerne forlader ydelse hurtigere end landskurven tilsiger."
     elif res.ratio_upper < 1:

@@ -167,6 +167,9 @@ def test_by_kommune_renders_one_report_per_kommune(national: Path, tmp_path: Pat
     assert "slutevaluering pr. kommune" in index and "3 rapporter, én pr. kommune" in index
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', index)
     assert links == [(f"{SLUG}/{slugify(k)}/slutevaluering.html", k) for k in SAMPLE]
+    # the kommuner are compared by funnel and caterpillar plots, not ranked
+    assert "Kommunerne sammenlignet" in index and "Tragtdiagram for" in index
+    assert "Larvediagram for" in index and "empirisk Bayes" in index
 
 
 def _notebook_with(tmp_path: Path, source: str, timeout: float | None = None) -> Path:

@@ -310,6 +310,11 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
 
     date = fmt_date(generated or dt.date.today())
     groups = index_groups(out_dir)  # per-kommune (subset) reports, grouped by project
+    from evalkit.report.overview import overview_data, overview_html, read_results
+
+    for g in groups:  # funnel and caterpillar plots of the kommuner (published figures only)
+        figures = overview_data(read_results(out_dir, [r["href"] for r in g["rows"]]))
+        g["overview"] = overview_html(figures, g["id"])
     page = (
         _env()
         .get_template("index.html.j2")

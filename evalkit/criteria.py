@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit import baseline, joblog, measures
+from evalkit import baseline, joblog, measures, stock
 from evalkit import verdicts as vd
+from evalkit.clustered import clustered_proportion
 from evalkit.config import ProjectConfig
 from evalkit.counts import count_ratio
 from evalkit.disclosure import suppress_share
@@ -291,12 +292,21 @@ def _outcome(ctx: EvaluationContext, crit: dict[str, Any], people: pd.DataFrame)
         ok = (spells["event"] == 1).to_numpy() & col.notna().to_numpy()
         val = np.where(ok, (col == "selvforsoergende").to_numpy(float), np.nan)
         return pd.Series(val, index=people.index)
-    if measure == "employed_26":
-        return pd.Series(spells["employed_26"].to_numpy(float), index=people.index)
+    if measure == "employed_26":  # reading: status in week 26 (at_week) or reached by it
+        col = "employed_by_26" if crit.get("reading", "at_week") == "by_week" else "employed_26"
+        return pd.Series(spells[col].to_numpy(float), index=people.index)
     if measure in ("joblog_use", "joblog_use_before"):
         windows = _joblog_windows(ctx, crit, people)
         col = "used_before" if measure.endswith("_before") else "used_during"
         return windows[col]
+    if measure.startswith("activity_within:"):
+        parts = measure.split(":")
+        acts = _need(ctx.activities, "activities")
+        return measures.activity_within(
+            people, acts, parts[1].split(","), parts[2].split(",") if len(parts) > 2 else None,
+            within_days=crit.get("within_days"), within_months=crit.get("within_months"),
+            min_count=int(crit.get("min_count", 1)), cutoff=ctx.period_end,
+        )  # fmt: skip
     if measure.startswith("activity:"):
         parts = measure.split(":")
         acts = _need(ctx.activities, "activities")
@@ -365,7 +375,7 @@ def _eval_share(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult
 def _eval_count(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
     acts = _need(ctx.activities, "activities")
     counts = measures.activity_counts(
-        acts, [crit["activity"]], ctx.config.period.start, ctx.period_end
+        acts, [crit["activity"]], ctx.config.period.start, ctx.period_end, crit.get("detail")
     )
     x = int(counts.iloc[0])
     # A count of what was registered is not a sample: no interval, compared exactly.
@@ -540,14 +550,28 @@ def _eval_rank(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
 
 
 def _eval_survey(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    """Share agreeing; with several questions a respondent agrees only with all of them."""
     if "survey" in ctx.not_used:
         raise _Undecidable(ctx.not_used["survey"])
     s = _need(ctx.survey, "survey")
-    s = s[s["question"] == crit["question"]]
+    questions = crit["question"] if isinstance(crit["question"], list) else [crit["question"]]
     if "group" in crit:
         s = s[s["group"] == crit["group"]]
-    agree = (s["answer"] >= crit.get("min_answer", 4)).to_numpy()
-    return _share_result(crit, int(agree.sum()), len(agree), ctx)
+    s = s[s["question"].isin(questions)]
+    agree = s["answer"].to_numpy() >= crit.get("min_answer", 4)
+    parts = {}
+    for q in questions:
+        ok = agree[(s["question"] == q).to_numpy()]
+        parts[q] = {"x": int(ok.sum()), "n": int(ok.size)}
+    if len(questions) == 1:
+        return _share_result(crit, int(agree.sum()), len(agree), ctx, parts=parts)
+    # respondents who answered every question; agree when every answer is high enough
+    wide = s.assign(agree=agree).pivot_table(
+        index="respondent", columns="question", values="agree", aggfunc="min"
+    )
+    wide = wide.reindex(columns=questions).dropna()
+    both = wide.astype(bool).all(axis=1).to_numpy()
+    return _share_result(crit, int(both.sum()), len(both), ctx, parts=parts)
 
 
 def _eval_survival_vs_reference(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
@@ -589,6 +613,116 @@ def _eval_survival_vs_reference(ctx: EvaluationContext, crit: dict[str, Any]) ->
     return _result(crit, est, "ratio", ctx, judge, suppressed=hidden, observed=obs, expected=exp)
 
 
+# --------------------------------------------------------------------------- seed definitions
+def _window(ctx: EvaluationContext, crit: dict[str, Any], key: str) -> pd.DatetimeIndex:
+    """Months of ``crit[key]`` ({first, last}; default the period's last three months)."""
+    w = crit.get(key)
+    if w is None:
+        last = pd.Timestamp(ctx.config.period.end).replace(day=1)
+        first, last = str(last - pd.DateOffset(months=2))[:7], str(last)[:7]
+    else:
+        first, last = str(w["first"]), str(w["last"])
+    return stock.end_window(first, last, cutoff=ctx.period_end)
+
+
+def _stock_change(ctx: EvaluationContext, crit: dict[str, Any]) -> stock.StockChange:
+    people = _participants(ctx, crit)
+    acts = _need(ctx.activities, "activities")
+    try:
+        r = stock.stock_change(
+            people, ctx.status, acts, crit["group"], crit["baseline"], _window(ctx, crit,
+            "end_window"), types=crit.get("types", measures.COMPANY_TYPES),
+            include_hours=crit.get("include_hours", True), benefits=crit.get("benefits"),
+            use_data_baseline=crit.get("baseline_from_data", True), alpha=ctx.alpha,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise _Undecidable(f"målgruppens månedlige bestand kan ikke opgøres ({exc})") from None
+    m = r.monthly.set_index("month")
+    used = list(r.end_months) + ([r.baseline_month] if r.baseline_source == "data" else [])
+    if int(m.loc[used, "n"].min()) < ctx.threshold:
+        raise _Undecidable(f"for få personer (n < {ctx.threshold}) i en af månederne")
+    return r
+
+
+def _stock_details(r: stock.StockChange, ctx: EvaluationContext) -> dict[str, Any]:
+    m = r.monthly.set_index("month")
+    end = m.loc[r.end_months]
+    app = r.baseline_application
+    hide = any(_small(int(x), int(n), ctx.threshold) for x, n in zip(end["x"], end["n"],
+               strict=True))  # fmt: skip
+    if r.baseline_data is not None:
+        hide |= _small(int(r.baseline_data.details["x"]), r.baseline_data.n, ctx.threshold)
+    return {
+        "suppressed": hide,
+        "baseline_source": r.baseline_source,
+        "baseline_month": r.baseline_month.strftime("%Y-%m"),
+        "baseline_share": float(r.baseline.estimate),
+        "baseline_x": int(r.baseline.details["x"]),
+        "baseline_n": int(r.baseline.n),
+        "application_share": float(app["share"]),
+        "application_x": int(app["x"]),
+        "application_n": int(app["n"]),
+        "end_months": [d.strftime("%Y-%m") for d in r.end_months],
+        "end_share": float(r.end_level.estimate),
+        "end_lower": float(r.end_level.lower),
+        "end_upper": float(r.end_level.upper),
+        "end_x": [int(v) for v in end["x"]],
+        "end_n": [int(v) for v in end["n"]],
+    }
+
+
+def _hidden_judge(crit: dict[str, Any], est: Estimate, hide: bool) -> _Judge:
+    """The interval (or census) verdict, or none while a month behind it is hidden."""
+    if hide:
+        return lambda t: vd.undecidable(
+            "resultatet er skjult af hensyn til diskretionering (små tal)", suppressed=True
+        )
+    return _interval_judge(crit, est)
+
+
+def _eval_stock_change_pp(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    """Change in the share of the month's stock, baseline month to the end window."""
+    r = _stock_change(ctx, crit)
+    d = _stock_details(r, ctx)
+    hide = d.pop("suppressed")
+    return _result(crit, r.change, "pp", ctx, _hidden_judge(crit, r.change, hide),
+                   target=crit.get("target_pp"), suppressed=hide, **d)  # fmt: skip
+
+
+def _eval_stock_change_count(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    """The same change as a number of persons ("88 flere borgere")."""
+    r = _stock_change(ctx, crit)
+    d = _stock_details(r, ctx)
+    hide = d.pop("suppressed")
+    return _result(crit, r.count_change, "count", ctx,
+                   _hidden_judge(crit, r.count_change, hide), suppressed=hide, **d)  # fmt: skip
+
+
+def _eval_event_share(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
+    """Share of the participants' activities (e.g. conversations) with a detail."""
+    people = _participants(ctx, crit)
+    acts = _need(ctx.activities, "activities")
+    months = _window(ctx, crit, "window")
+    first, last = months[0], months[-1] + pd.offsets.MonthEnd(0)
+    a = acts[(acts["type"] == crit.get("activity", "samtale"))
+             & acts["person_id"].isin(people["person_id"])
+             & (acts["start_date"] >= first) & (acts["start_date"] <= last)]  # fmt: skip
+    a = a[a["start_date"] <= pd.Timestamp(ctx.period_end)]
+    if len(a) == 0:
+        raise _Undecidable("ingen registrerede aktiviteter i perioden")
+    hit = a["detail"].isin(list(crit["detail"])).astype(float)
+    per = pd.DataFrame({"p": a["person_id"].to_numpy(), "x": hit.to_numpy()}).groupby("p")
+    x, n = per["x"].sum().to_numpy(), per["x"].size().to_numpy(dtype=float)
+    if len(n) < ctx.threshold:
+        raise _Undecidable(f"for få personer (n < {ctx.threshold}) til en opgørelse")
+    est = clustered_proportion(x, n, alpha=ctx.alpha)
+    hide = _small(int(x.sum()), int(n.sum()), ctx.threshold)
+    return _result(
+        crit, est, "share", ctx, _hidden_judge(crit, est, hide), suppressed=hide,
+        window=[months[0].strftime("%Y-%m"), months[-1].strftime("%Y-%m")],
+    )  # fmt: skip
+
+
 KINDS: dict[str, Callable[[EvaluationContext, dict[str, Any]], CriterionResult]] = {
     "share": _eval_share,
     "count": _eval_count,
@@ -600,6 +734,9 @@ KINDS: dict[str, Callable[[EvaluationContext, dict[str, Any]], CriterionResult]]
     "survey_share": _eval_survey,
     "survival_vs_reference": _eval_survival_vs_reference,
     "joblog_change": _eval_joblog_change,
+    "stock_change_pp": _eval_stock_change_pp,
+    "stock_change_count": _eval_stock_change_count,
+    "event_share": _eval_event_share,
 }
 _REQUIRED = {
     "share": ("measure",),
@@ -612,12 +749,18 @@ _REQUIRED = {
     "survey_share": ("question",),
     "survival_vs_reference": (),
     "joblog_change": (),
+    "stock_change_pp": ("group", "baseline"),
+    "stock_change_count": ("group", "baseline"),
+    "event_share": ("detail",),
 }
 _ALLOWED = {
     "id", "label", "kind", "target", "target_pp", "direction", "measure", "group",
     "subgroup", "activity", "baseline", "types", "include_hours", "min_months", "question",
     "min_answer", "area", "source", "note", "among", "weeks", "min_weeks", "census", "path",
+    "end_window", "window", "benefits", "baseline_from_data", "detail", "reading",
+    "within_days", "within_months", "min_count",
 }  # fmt: skip
+_READINGS = ("at_week", "by_week")  # employed_26: status in week 26, or reached by it
 # Kinds whose verdict is exact already, or (O/E) has no census reading.
 _NO_CENSUS = ("count", "rank", "survival_vs_reference")
 
@@ -643,6 +786,11 @@ def check_criteria(config: ProjectConfig) -> None:
                 raise ConfigError(
                     config.path, f"{where}.{key}", f"missing for kind {crit['kind']!r}"
                 )
+        if crit.get("reading", "at_week") not in _READINGS:
+            raise ConfigError(
+                config.path, f"{where}.reading", f"expected one of {_READINGS}, got "
+                f"{crit['reading']!r}",
+            )  # fmt: skip
         if crit.get("direction", "min") not in ("min", "max"):
             raise ConfigError(config.path, f"{where}.direction", "expected 'min' or 'max'")
         if "census" in crit:

@@ -19,6 +19,7 @@ from evalkit.spells import SELF
 __all__ = [
     "COMPANY_TYPES",
     "activity_counts",
+    "activity_within",
     "any_activity",
     "monthly_activity",
     "monthly_share",
@@ -69,10 +70,88 @@ def activity_counts(
     types: Sequence[str],
     start: dt.date | None = None,
     end: dt.date | None = None,
+    detail: Sequence[str] | None = None,
 ) -> pd.Series:
-    """Number of activities of each type overlapping [start, end] (types with none: 0)."""
-    a = _filter(activities, types, start, end)
+    """Number of activities of each type overlapping [start, end] (types with none: 0).
+
+    With ``detail``, only activities whose ``detail`` is one of those values count (e.g.
+    the course kinds "rettet mod transportområdet").
+    """
+    a = _filter(activities, types, start, end, detail)
     return a["type"].value_counts().reindex(list(types), fill_value=0)
+
+
+def activity_within(
+    participants: pd.DataFrame,
+    activities: pd.DataFrame,
+    types: Sequence[str],
+    detail: Sequence[str] | None = None,
+    within_days: int | None = None,
+    within_months: int | None = None,
+    min_count: int = 1,
+    cutoff: dt.date | None = None,
+) -> pd.Series:
+    """1 for persons with at least ``min_count`` activities starting early in their course.
+
+    An activity counts when its type is in ``types`` (and its ``detail`` in ``detail``)
+    and it starts on or after the person's ``start_date`` and before the end of the
+    window: ``within_days`` days, or ``within_months`` calendar months, after it (e.g.
+    Aalborg: "cv- og jobværkstedet i løbet af de første 2 ugers ledighed", 14 days;
+    "minimum 6 jobsamtaler indenfor de første 6 måneders ledighed", 6 months and
+    ``min_count = 6``).
+
+    A person whose window has not ended by ``cutoff`` is NaN (not yet measurable), even
+    when the count is already reached: only complete windows count, since keeping the
+    early successes of incomplete windows would bias the share upwards.
+
+    Returns
+    -------
+    Series of float (1, 0 or NaN), indexed like ``participants``.
+
+    Raises
+    ------
+    ValueError
+        Unless exactly one of ``within_days`` and ``within_months`` is given, or for
+        ``min_count`` < 1.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"person_id": ["a", "b", "c"],
+    ...     "start_date": pd.to_datetime(["2020-01-06", "2020-01-06", "2020-03-30"])})
+    >>> acts = pd.DataFrame({"person_id": ["a", "b"], "type": "kursus",
+    ...     "detail": "cv- og jobværksted",
+    ...     "start_date": pd.to_datetime(["2020-01-13", "2020-02-03"]), "end_date": pd.NaT})
+    >>> activity_within(p, acts, ["kursus"], within_days=14,
+    ...                 cutoff=dt.date(2020, 4, 1)).tolist()
+    [1.0, 0.0, nan]
+    """
+    if (within_days is None) == (within_months is None):
+        raise ValueError(
+            "give exactly one of within_days and within_months, but got "
+            f"within_days={within_days!r}, within_months={within_months!r}"
+        )
+    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        raise ValueError(f"min_count must be a whole number >= 1, but was {min_count!r}")
+    start = pd.to_datetime(participants["start_date"])
+    if within_days is not None:
+        window_end = start + pd.Timedelta(days=int(within_days))
+    else:
+        window_end = start + pd.DateOffset(months=int(within_months))
+    a = activities[activities["type"].isin(list(types))]
+    if detail is not None and "detail" in a.columns:
+        a = a[a["detail"].isin(list(detail))]
+    ids = pd.Index(participants["person_id"])
+    row = ids.get_indexer(a["person_id"])
+    keep = row >= 0
+    a_start = a["start_date"].to_numpy(dtype="datetime64[ns]")[keep]
+    row = row[keep]
+    inside = (a_start >= start.to_numpy()[row]) & (a_start < window_end.to_numpy()[row])
+    count = np.bincount(row[inside], minlength=len(ids))
+    out = (count >= min_count).astype(float)
+    if cutoff is not None:
+        open_ = (window_end > pd.Timestamp(cutoff) + pd.Timedelta(days=1)).to_numpy()
+        out[open_] = np.nan
+    return pd.Series(out, index=participants.index)
 
 
 def monthly_activity(

@@ -14,7 +14,9 @@ The rules (documented in ``docs/spells.md``):
   after it are not counted.
 * ``status_13`` / ``status_26``: the status ``13`` and ``26`` weeks after the event week
   (None when not observed), for "still self-supporting 3 and 6 months after".
-* ``employed_26``: self-supporting or with ordinary hours in week 26 after start.
+* ``employed_26``: self-supporting or with ordinary hours in week 26 after start;
+  ``employed_by_26``: in at least one of weeks 0-26 (both NaN when week 26 is not
+  observed, so the two readings share their denominator).
 
 Everything is vectorised over persons and weeks (one dense persons x weeks matrix).
 """
@@ -128,8 +130,8 @@ def build_spells(
         ``event`` (1 self-support, 0 otherwise), ``cause`` (0 censored, 1 self-support,
         2, 3, ... the competing categories in the order given), ``cause_label``,
         ``exit_date`` (Monday of the exit week, NaT when censored), ``followup_end``
-        (the duration at which follow-up ended), ``status_13``, ``status_26`` and
-        ``employed_26`` (float 0/1, NaN when not observed).
+        (the duration at which follow-up ended), ``status_13``, ``status_26``, ``employed_26`` and
+        ``employed_by_26`` (float 0/1, NaN when week 26 is not observed).
 
     Raises
     ------
@@ -221,9 +223,12 @@ def build_spells(
         out[f"status_{lag}"] = np.where(ok, cats[np.clip(code, 0, None)], None)
     ok26 = (26 <= last_t) & (26 < horizon)
     if horizon > 26:
-        emp = (aligned[:, 26] == self_code) | (aligned_hours[:, 26] > 0)
+        working = (aligned[:, :27] == self_code) | (aligned_hours[:, :27] > 0)
+        emp = working[:, 26]
+        reached = working.any(axis=1)
         ok26 &= aligned[:, 26] >= 0
     else:
-        emp = np.zeros(n, bool)
+        emp = reached = np.zeros(n, bool)
     out["employed_26"] = np.where(ok26, emp.astype(float), np.nan)
+    out["employed_by_26"] = np.where(ok26, reached.astype(float), np.nan)
     return out

@@ -39,9 +39,10 @@ def test_every_seed_project_has_a_config_and_loads(demo_config) -> None:
         sizes[slug] = counts
         assert len(data.status) > 0 and data.benchmarks is not None
     assert sizes["herning-transport"] == {("indsats", "jobparat"): 30}
+    # 350 + 197 in the gross target group at the start, and the entrants of 2016-2018
     assert sizes["ringkobing-skjern-stv"] == {
-        ("indsats", "aktivitetsparat"): 350,
-        ("indsats", "ressourceforloeb"): 197,
+        ("indsats", "aktivitetsparat"): 607,
+        ("indsats", "ressourceforloeb"): 311,
     }
     assert sizes["hedensted-samtale"] == {
         ("indsats", "forsikret"): 200,
@@ -87,4 +88,4 @@ def test_excel_files_carry_no_time_of_writing(tmp_path: Path) -> None:
         assert {i.date_time for i in z.infolist()} == {(2024, 1, 1, 0, 0, 0)}
         core = z.read("docProps/core.xml").decode()
     assert core.count("2024-01-01T00:00:00Z") == 2
-    assert pd.read_excel(tmp_path / "ringkobing-skjern-stv" / "deltagere.xlsx").shape[0] == 547
+    assert pd.read_excel(tmp_path / "ringkobing-skjern-stv" / "deltagere.xlsx").shape[0] == 921

@@ -14,8 +14,6 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from evalkit import measures
-from evalkit.baseline import wilson
 from evalkit.compare_survival import adjusted_survival
 from evalkit.demo.generate import PLANTED, PROJECTS, _eta
 from evalkit.report.analysis import prepare
@@ -115,45 +113,47 @@ def ringkobing(demo_config):
     return prepare(demo_config("ringkobing-skjern-stv"), "slutevaluering", generated=GENERATED)
 
 
-# The generator plants the baseline share in the first months of its activity data
-# (Aug-Nov 2016) and reaches the end share well before the project end (Dec 2018). The
-# config's baseline month for ressourceforløb (June 2016) lies before the demo data, so
-# the baseline is checked in August 2016 for both groups.
-@pytest.mark.parametrize(
-    ("group", "month", "when"),
-    [
-        ("aktivitetsparat", "2016-08-01", "baseline"),
-        ("aktivitetsparat", "2018-12-01", "end"),
-        ("ressourceforloeb", "2016-08-01", "baseline"),
-        ("ressourceforloeb", "2018-12-01", "end"),
-    ],
-)
-def test_ringkobing_monthly_shares_cover_planted(ringkobing, group, month, when):
-    planted = PLANTED["ringkobing-skjern-stv"][f"share_virksomhedsrettet_{when}_{group}"]
-    p = ringkobing.data.participants
-    people = p[(p["arm"] == "indsats") & (p["target_group"] == group)]
-    months = pd.DatetimeIndex([month])
-    ind = measures.monthly_activity(people, ringkobing.data.activities, None, months)
-    share = measures.monthly_share(ind, months).iloc[0]
-    assert (
-        share["n"]
-        == PROJECTS["ringkobing-skjern-stv"].groups[0 if group == "aktivitetsparat" else 1].n
-    )
-    est = wilson(int(share["x"]), int(share["n"]))
-    assert est.covers(planted), (group, month, est)
+# The generator plants the share of the month's stock in company-based activity: the
+# baseline share in the first months of its activity data (Aug-Oct 2016) and the end share
+# well before the project end, so "ved udgangen af 2018" (October-December 2018, the
+# config's end window) is at the planted end level. New members of the target group enter
+# during the project (their activity follows the same planted path), so the stock stays
+# near its size. The config's baseline month for ressourceforløb (June 2016) lies before
+# the demo data, so that criterion uses the application's figure; the data baseline is
+# checked in August 2016 for both groups.
+@pytest.mark.parametrize("group", ["aktivitetsparat", "ressourceforloeb"])
+def test_ringkobing_stock_baseline_and_end_level_cover_planted(ringkobing, group):
+    from evalkit import stock
+
+    truth = PLANTED["ringkobing-skjern-stv"]
+    p = ringkobing.participants
+    people = p[p["target_group"] == group]
+    base = {"x": 1, "n": 1, "month": "2016-08"}  # data cover August 2016 for both groups
+    r = stock.stock_change(people, ringkobing.data.status, ringkobing.data.activities, group,
+                           base, stock.end_window("2018-10", "2018-12"))  # fmt: skip
+    assert r.baseline_source == "data"
+    assert r.baseline_data.covers(truth[f"share_virksomhedsrettet_baseline_{group}"]), r
+    assert r.end_level.covers(truth[f"share_virksomhedsrettet_end_{group}"]), r.end_level
+    # the stock is the month's, not a fixed cohort: it stays near the gross target group
+    size = PROJECTS["ringkobing-skjern-stv"].groups[0 if group == "aktivitetsparat" else 1].n
+    end_n = r.monthly.set_index("month").loc[r.end_months, "n"]
+    assert (abs(end_n / size - 1) < 0.15).all(), end_n
+    assert r.end_level.n < len(people)  # persons in the end stock, not everyone ever seen
 
 
-def test_ringkobing_criteria_use_the_same_end_share(ringkobing):
-    p = ringkobing.data.participants
-    for crit in ringkobing.criteria:
-        group = "aktivitetsparat" if crit.id.startswith("aktivitetsparate") else "ressourceforloeb"
-        people = p[(p["arm"] == "indsats") & (p["target_group"] == group)]
-        months = pd.DatetimeIndex(["2018-12-01"])
-        ind = measures.monthly_activity(
-            people, ringkobing.data.activities, ringkobing.data.status, months
-        )
-        assert crit.details["month"] == "2018-12"
-        assert crit.details["x"] == int(ind.sum())
+def test_ringkobing_criteria_use_the_stock_and_the_end_window(ringkobing):
+    by_id = {c.id: c for c in ringkobing.criteria}
+    akt = by_id["aktivitetsparate_25pp"]
+    assert akt.kind == "stock_change_pp"
+    assert akt.details["end_months"] == ["2018-10", "2018-11", "2018-12"]
+    assert akt.details["baseline_source"] == "data"
+    assert (akt.details["application_x"], akt.details["application_n"]) == (51, 350)
+    assert akt.estimate == pytest.approx(akt.details["end_share"] - akt.details["baseline_share"])
+    assert by_id["ressourceforloeb_20pp"].details["baseline_source"] == "application"
+    flere = by_id["aktivitetsparate_88_flere"]
+    assert flere.unit == "count" and flere.target == 88
+    x1 = sum(akt.details["end_x"]) / 3
+    assert flere.estimate == pytest.approx(x1 - akt.details["baseline_x"])
 
 
 # --------------------------------------------------------------------------- Hedensted, Herning

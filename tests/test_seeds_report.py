@@ -106,17 +106,21 @@ def test_internal_variant_adds_hours_per_citizen_without_ids(analysis) -> None:
     assert "INTERN" not in s.header(analysis("herning-transport"))
 
 
-def test_stv_monthly_shares_by_group_against_baseline_target_and_nation(analysis) -> None:
+def test_stv_monthly_shares_of_the_stock_against_baseline_target_and_nation(analysis) -> None:
     a = analysis("ringkobing-skjern-stv")
     text = _text(seed_sections(a))
     assert "Aktivitetsparate" in text and "Ressourceforløb" in text
-    assert "august 2016" in text and "december 2018" in text
-    assert "Landsgennemsnit" in text
+    assert "august 2016" in text and "december 2018 (slutvindue)" in text
+    assert "Landsgennemsnit" in text and "månedlige bestand" in text
     html = seed_sections(a)
     alts = [t.replace("\u00a0", " ") for t in re.findall(r'alt="([^"]+)"', html)]
-    assert len(alts) == 2 and all("Deltagere" in t for t in alts)
-    assert any("mål 39,6 %, 34,6 %" in t for t in alts)  # 14,6 % + 25 pp and + 20 pp
-    assert "ansøgningens baseline er fra juni 2016" in text
+    assert len(alts) == 2 and all("Målgruppens månedlige bestand" in t for t in alts)
+    # the data's baseline 38 of 330 (11,5 %) + 25 and + 20 procentpoint
+    assert any("mål 36,5 %, 31,5 %" in t for t in alts), alts
+    assert "Baseline er beregnet fra data: i august 2016 var 38 af 330" in text
+    assert "ansøgningens tal er 51 af 350 (14,6 %) i august 2016" in text
+    assert "Data dækker ikke juni 2016, så baseline er ansøgningens tal: 45 af 197" in text
+    assert "mod ansøgningens 88 flere borgere" in text
 
 
 def test_hedensted_survey_joblog_selfbooking_count_and_rank(analysis) -> None:
@@ -200,21 +204,23 @@ def test_demo_jobindsats_percent_files_load_as_fractions(demo_root: Path, demo_c
 def test_stv_difference_in_differences_against_the_national_trend(analysis) -> None:
     import pandas as pd
 
-    from evalkit import measures
-    from evalkit.baseline import did_aggregate
+    from evalkit import measures, stock
     from evalkit.formatting import fmt_ci, fmt_pp
     from evalkit.seeds_measures import NATIONAL, benchmark_series
 
     a = analysis("ringkobing-skjern-stv")
     text = _text(seed_sections(a))
     assert "Forskel-i-forskelle mod landsudviklingen" in text
-    # recompute the aktivitetsparate row by hand from the data and the benchmarks
+    # recompute the aktivitetsparate row from the data and the benchmarks: the month's
+    # stock (kontanthjælp in some week of the month), August 2016 and October-December 2018
     p = a.participants[a.participants["target_group"] == "aktivitetsparat"]
-    dec = pd.date_range("2018-12-01", periods=1, freq="MS")
-    x1 = int(measures.monthly_activity(p, a.data.activities, a.data.status, dec)[:, 0].sum())
+    months = pd.DatetimeIndex(["2016-08-01", "2018-10-01", "2018-11-01", "2018-12-01"])
+    s = stock.monthly_stock(p, a.data.status, months, ["kontanthjaelp"])
+    y = measures.monthly_activity(p, a.data.activities, a.data.status, months) & s
+    c = stock.clustered_share_contrast(y, s, [-1, 1 / 3, 1 / 3, 1 / 3])
     nat = benchmark_series(a.data.benchmarks, "andel_virksomhedsrettet", "aktivitetsparat")
-    nat = nat[NATIONAL].dropna()
-    pre, post = nat[nat.index >= "2016-08-01"].iloc[0], nat[nat.index <= "2018-12-01"].iloc[-1]
-    est = did_aggregate(51 / 350, 350, x1 / len(p), len(p), pre, None, post, None)
-    row = f"{fmt_pp(est.estimate)} {fmt_ci(est.lower, est.upper, kind='pp')}".replace("\u00a0", " ")
-    assert row in text
+    nat = nat[NATIONAL]
+    d_nat = nat.loc[months[1:]].mean() - nat.loc[months[0]]
+    did = c.estimate - d_nat
+    row = f"{fmt_pp(did)} {fmt_ci(c.lower - d_nat, c.upper - d_nat, kind='pp')}"
+    assert row.replace("\u00a0", " ") in text

@@ -103,6 +103,20 @@ def test_status_after_exit_and_employment_at_26() -> None:
     assert out.loc["b", "employed_26"] == 1.0  # on benefit but with ordinary hours
 
 
+def test_employed_by_week_26_is_the_other_reading() -> None:
+    # a: self-supporting weeks 3-8 only, on benefit in week 26; b: hours in week 30 only
+    seq_a = [K] * 3 + [S] * 6 + [K] * 30
+    st = panel(
+        {"a": seq_a, "b": [K] * 39, "c": [K] * 20},
+        {"a": [0.0] * 39, "b": [0.0] * 30 + [8.0] + [0.0] * 8, "c": [5.0] * 20},
+    )
+    out = build_spells(st, people({"a": 0, "b": 0, "c": 0}), k=4).set_index("person_id")
+    assert out.loc["a", "employed_26"] == 0.0 and out.loc["a", "employed_by_26"] == 1.0
+    assert out.loc["b", "employed_26"] == 0.0 and out.loc["b", "employed_by_26"] == 0.0
+    # c is not followed to week 26: both readings unknown, although c had hours early
+    assert np.isnan(out.loc["c", "employed_26"]) and np.isnan(out.loc["c", "employed_by_26"])
+
+
 def test_unobserved_followup_is_nan() -> None:
     st = panel({"a": [K, S, S, S, S, S]})
     out = build_spells(st, people({"a": 0}), k=4)

@@ -18,7 +18,7 @@ The planted truths are in :data:`PLANTED` (also printed in ``docs/demo-data.md``
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +114,7 @@ class DemoProject:
     k: int = 4
     monthly_activity: dict[str, tuple[float, float]] = field(default_factory=dict)
     extras: tuple[str, ...] = ()
+    inflow: dict[str, float] = field(default_factory=dict)  # entrants per week, by group
 
 
 PROJECTS: dict[str, DemoProject] = {
@@ -148,6 +149,8 @@ PROJECTS: dict[str, DemoProject] = {
                 "ressourceforloeb": (0.23, 0.43),
             },
             extras=("pct_column",),
+            # new members of the target group keep the month's stock near its size
+            inflow={"aktivitetsparat": 2.4, "ressourceforloeb": 0.8},
         ),
         DemoProject(
             slug="hedensted-samtale",
@@ -193,6 +196,68 @@ PROJECTS: dict[str, DemoProject] = {
 
 
 # --------------------------------------------------------------------------- one project
+def _persons(
+    rng: np.random.Generator,
+    spec: DemoProject,
+    arm: str,
+    group: Group,
+    cov: pd.DataFrame,
+    start_idx: np.ndarray,
+    weeks: pd.DatetimeIndex,
+    first_id: int,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Participants rows, status and hours of persons with covariates and start weeks."""
+    n = len(start_idx)
+    eta = _eta(cov) + (np.log(spec.hazard_ratio) if arm == "indsats" else 0.0)
+    status, hours = _simulate_status(
+        rng, start_idx, len(weeks), eta, group, spec.competing_rate, spec.k
+    )
+    ids = [f"P{spec.slug[:3].upper()}{i:06d}" for i in range(first_id, first_id + n)]
+    start = weeks[start_idx] + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
+    df = cov.assign(
+        person_id=ids,
+        arm=arm,
+        target_group=group.name,
+        start_date=start.normalize(),
+        kommune=spec.kommune,
+        benefit_weeks_prior=np.minimum(52, group.prior_weeks),
+    )
+    # leaving the project: at self-support or after at most a year
+    left = (np.arange(len(weeks))[None, :] >= start_idx[:, None]) & (status != group.benefit)
+    tau_end = np.where(left.any(axis=1), np.argmax(left, axis=1), start_idx + 52)
+    tau_end = np.minimum(tau_end, start_idx + 52)
+    end = pd.DatetimeIndex(weeks[np.minimum(tau_end, len(weeks) - 1)]) + pd.Timedelta(days=4)
+    df["end_date"] = end.where(end <= pd.Timestamp(spec.project_end))
+    return df, status, hours
+
+
+def _company_activities(
+    rng: np.random.Generator,
+    participants: pd.DataFrame,
+    rows: np.ndarray,
+    active: np.ndarray,
+    months: pd.DatetimeIndex,
+) -> pd.DataFrame:
+    """One activity per run of active months: praktik, løntilskud or småjob, with pay."""
+    r, c0, c1 = _runs_to_rows(active)
+    kind = rng.choice(["virksomhedspraktik", "loentilskud", "smaajob"], len(r), p=[0.75, 0.1, 0.15])
+    pay = np.where(
+        kind == "virksomhedspraktik",
+        rng.choice(["ingen", "delvis"], len(r), p=[0.9, 0.1]),
+        np.where(kind == "smaajob", "hel", "delvis"),
+    )
+    return pd.DataFrame(
+        {
+            "person_id": participants["person_id"].to_numpy()[rows[r]],
+            "type": kind,
+            "start_date": months[c0],
+            "end_date": (months[c1] + pd.offsets.MonthEnd(0)),
+            "hours": rng.integers(8, 30, len(r)).astype(float),
+            "detail": pay,
+        }
+    )
+
+
 def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict[str, Path]:
     """Simulate one project and write its files; returns table -> file path."""
     rng = np.random.default_rng([seed, sum(map(ord, spec.slug))])
@@ -211,31 +276,33 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
     for arm, group, n in arms:
         cov = _covariates(rng, n, comparison=arm == "sammenligning")
         start_idx = first_start + rng.integers(0, spec.intake_weeks, n)
-        eta = _eta(cov) + (np.log(spec.hazard_ratio) if arm == "indsats" else 0.0)
-        status, hours = _simulate_status(
-            rng, start_idx, len(weeks), eta, group, spec.competing_rate, spec.k
-        )
-        ids = [f"P{spec.slug[:3].upper()}{i:06d}" for i in range(pid, pid + n)]
+        df, status, hours = _persons(rng, spec, arm, group, cov, start_idx, weeks, pid)
         pid += n
-        start = weeks[start_idx] + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
-        df = cov.assign(
-            person_id=ids,
-            arm=arm,
-            target_group=group.name,
-            start_date=start.normalize(),
-            kommune=spec.kommune,
-            benefit_weeks_prior=np.minimum(52, group.prior_weeks),
-        )
-        # leaving the project: at self-support or after at most a year
-        left = (np.arange(len(weeks))[None, :] >= start_idx[:, None]) & (status != group.benefit)
-        tau_end = np.where(left.any(axis=1), np.argmax(left, axis=1), start_idx + 52)
-        tau_end = np.minimum(tau_end, start_idx + 52)
-        end = pd.DatetimeIndex(weeks[np.minimum(tau_end, len(weeks) - 1)]) + pd.Timedelta(days=4)
-        df["end_date"] = end.where(end <= pd.Timestamp(spec.project_end))
         parts.append(df)
         statuses.append(status)
         hours_all.append(hours)
+    # entrants into the target group during the project (STV: the month's stock as
+    # Jobindsats counts it); their own random stream, so the cohort above is unchanged
+    rng_in = np.random.default_rng([seed, sum(map(ord, spec.slug)), 3])
+    for group in spec.groups:
+        rate = spec.inflow.get(group.name, 0.0)
+        if not rate:
+            continue
+        counts = rng_in.poisson(rate, max(len(_weeks(spec.project_start, spec.project_end)), 1))
+        start_idx = first_start + np.repeat(np.arange(len(counts)), counts)
+        cov = _covariates(rng_in, len(start_idx), comparison=False)
+        g_new = replace(group, n=len(start_idx), prior_weeks=1)
+        df, status, hours = _persons(rng_in, spec, "indsats", g_new, cov, start_idx, weeks, pid)
+        pid += len(df)
+        parts.append(df.assign(_entrant=True))
+        statuses.append(status)
+        hours_all.append(hours)
     participants = pd.concat(parts, ignore_index=True)
+    entrant = (
+        participants.pop("_entrant").eq(True).to_numpy()
+        if "_entrant" in participants
+        else np.zeros(len(participants), bool)
+    )
     status = np.vstack(statuses)
     hours = np.vstack(hours_all)
     n_all = len(participants)
@@ -333,32 +400,22 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
         )
     for group_name, (p_from, p_to) in spec.monthly_activity.items():
         col = "subgroup" if group_name.startswith("gruppe") else "target_group"
-        rows = np.flatnonzero(((participants[col] == group_name) & is_part).to_numpy())
+        in_group = (participants[col] == group_name).to_numpy() & is_part
         months = pd.date_range(
             _monday(spec.project_start) - pd.DateOffset(months=3), spec.project_end, freq="MS"
         )
-        active = _monthly_activity(rng, len(rows), months, p_from, p_to, p0=3)
-        r, c0, c1 = _runs_to_rows(active)
-        kind = rng.choice(
-            ["virksomhedspraktik", "loentilskud", "smaajob"], len(r), p=[0.75, 0.1, 0.15]
-        )
-        pay = np.where(
-            kind == "virksomhedspraktik",
-            rng.choice(["ingen", "delvis"], len(r), p=[0.9, 0.1]),
-            np.where(kind == "smaajob", "hel", "delvis"),
-        )
-        acts.append(
-            pd.DataFrame(
-                {
-                    "person_id": participants["person_id"].to_numpy()[rows[r]],
-                    "type": kind,
-                    "start_date": months[c0],
-                    "end_date": (months[c1] + pd.offsets.MonthEnd(0)),
-                    "hours": rng.integers(8, 30, len(r)).astype(float),
-                    "detail": pay,
-                }
-            )
-        )
+        for gen, rows in ((rng, np.flatnonzero(in_group & ~entrant)),
+                          (rng_in, np.flatnonzero(in_group & entrant))):  # fmt: skip
+            if gen is rng_in and len(rows) == 0:
+                continue
+            active = _monthly_activity(gen, len(rows), months, p_from, p_to, p0=3)
+            if gen is rng_in:  # an entrant's activities start in the month they enter
+                entry = participants["start_date"].to_numpy()[rows]
+                active &= (
+                    months.to_numpy()[None, :]
+                    >= (entry.astype("datetime64[M]").astype("datetime64[ns]")[:, None])
+                )
+            acts.append(_company_activities(gen, participants, rows, active, months))
     activities = (
         pd.concat(acts, ignore_index=True)
         if acts

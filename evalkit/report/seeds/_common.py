@@ -76,7 +76,7 @@ def _start(a: Analysis) -> dt.date:
 
 def _ci(lower: float, upper: float, kind: str = "percent", decimals: int = 1) -> str:
     """A confidence interval for running text: ``0,81 til 1,89`` (no parentheses)."""
-    return fmt_ci(lower, upper, kind=kind, decimals=decimals).strip("()")
+    return fmt_ci(lower, upper, kind=kind, decimals=decimals, text=True).strip("()")
 
 
 def _count_share(x: int, n: int, lower: float, upper: float, thr: int) -> tuple[str, str, str, str]:

@@ -64,12 +64,12 @@ def _est_text(e: Estimate, kind: str = "pp") -> str:
     if kind == "count":
         return (f"{fmt_number(e.estimate)} personer (95 %-konfidensinterval "
                 f"{_ci(e.lower, e.upper, kind='number', decimals=0)})")  # fmt: skip
-    return f"{fmt_pp(e.estimate)} (95 %-konfidensinterval {_ci(e.lower, e.upper, kind='pp')})"
+    return f"{fmt_pp(e.estimate, text=True)} (95 %-konfidensinterval {_ci(e.lower, e.upper, kind='pp')})"
 
 
 def _baseline_text(r: stock.StockChange, thr: int) -> str:
     app = r.baseline_application
-    figure = (f"{fmt_count(app['x'])} af {fmt_count(app['n'])} ({fmt_percent(app['share'])}) "
+    figure = (f"{fmt_count(app['x'])} af {fmt_count(app['n'])} ({fmt_percent(app['share'], text=True)}) "
               f"i {_month(app['month'])}")  # fmt: skip
     app_txt = f"ansøgningens tal er {figure}"
     if r.baseline_source != "data":
@@ -86,7 +86,7 @@ def _baseline_text(r: stock.StockChange, thr: int) -> str:
         f"<p>Baseline er beregnet fra data: i {_month(r.baseline_month)} var {count} af "
         f"{fmt_count(n, thr)} i bestanden i virksomhedsrettet indsats eller havde ordinære "
         f"timer ({share}, 95 %-konfidensinterval {ci.strip('()')}); {app_txt}. Forskellen "
-        f"er {fmt_pp(diff)} i andelen og {fmt_number(n - app['n'])} personer i "
+        f"er {fmt_pp(diff, text=True)} i andelen og {fmt_number(n - app['n'])} personer i "
         "bestanden; den kan skyldes, at ansøgningens tal er opgjort i Jobindsats med en "
         "anden afgrænsning eller på et andet tidspunkt end kommunens egne data. "
         "Ændringen måles fra baseline i data, og målet lægges til den.</p>"
@@ -204,13 +204,15 @@ def _result_text(a: Analysis, r: stock.StockChange, crits: list, thr: int) -> st
         return f"<p>Niveauet ved udgangen ({window}) vises ikke af hensyn til små tal.</p>"
     e = r.end_level
     parts = [
-        f"<p>Ved udgangen (gennemsnit af {window}) er andelen {fmt_percent(e.estimate)} "
+        f"<p>Ved udgangen (gennemsnit af {window}) er andelen {fmt_percent(e.estimate, text=True)} "
         f"(95 %-konfidensinterval {_ci(e.lower, e.upper)}). Ændringen fra baseline er "
         f"{_est_text(r.change)}"
     ]
     goals = [c for c, _ in crits if c["kind"] == "stock_change_pp"]
     if goals:
-        parts.append(" mod målet " + " og ".join(f"{fmt_pp(c['target_pp'])}" for c in goals))
+        parts.append(
+            " mod målet " + " og ".join(f"{fmt_pp(c['target_pp'], text=True)}" for c in goals)
+        )
     parts.append(". ")
     counts = [c for c, _ in crits if c["kind"] == "stock_change_count"]
     for c in counts:

@@ -115,7 +115,7 @@ def test_self_booking_is_the_share_of_conversations_in_the_window(tmp_path: Path
     assert r.estimate == pytest.approx(5 / 8) and r.n == 8
     assert (r.lower, r.upper) == pytest.approx((ref.lower, ref.upper))
     assert r.details["window"] == ["2020-10", "2020-12"]
-    assert r.verdict == "opfyldt"
+    assert r.lower < 0.4 < r.upper and r.verdict == "usikkert"  # 8 conversations decide little
 
 
 def test_survey_criterion_needs_both_parts(tmp_path: Path) -> None:

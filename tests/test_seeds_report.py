@@ -119,7 +119,9 @@ def test_stv_monthly_shares_of_the_stock_against_baseline_target_and_nation(anal
     assert any("mål 36,5 %, 31,5 %" in t for t in alts), alts
     assert "Baseline er beregnet fra data: i august 2016 var 38 af 330" in text
     assert "ansøgningens tal er 51 af 350 (14,6 pct.) i august 2016" in text
-    assert "Data dækker ikke juni 2016, så baseline er ansøgningens tal: 45 af 197 (22,8 pct.)" in text
+    assert (
+        "Data dækker ikke juni 2016, så baseline er ansøgningens tal: 45 af 197 (22,8 pct.)" in text
+    )
     assert "mod ansøgningens 88 flere borgere" in text
 
 

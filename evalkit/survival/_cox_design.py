@@ -99,7 +99,7 @@ def column_design(data: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray
                 raise ValueError(f"newdata must have the covariate column {name!r}")
             col = frame[name]
             if levels is None:
-                parts.append(col.to_numpy(dtype=float)[:, None])
+                parts.append(col.to_numpy(dtype=float)[None, :])
             else:
                 vals = col.to_numpy()
                 unknown = ~pd.Series(vals).isin(levels).to_numpy()
@@ -108,8 +108,9 @@ def column_design(data: pd.DataFrame, covariates: list[str]) -> tuple[np.ndarray
                         f"newdata column {name!r} has a level the model does not know: "
                         f"{vals[np.flatnonzero(unknown)[0]]!r}"
                     )
-                parts.append(np.column_stack([vals == lev for lev in levels[1:]]).astype(float))
-        return np.hstack(parts) if parts else np.zeros((len(frame), 0))
+                parts.append(np.vstack([vals == lev for lev in levels[1:]]).astype(float))
+        # (n, p) as a view of a (p, n) array: the engine works on covariate rows
+        return np.vstack(parts).T if parts else np.zeros((len(frame), 0))
 
     x = build(data)
     return x, Design(tuple(names), tuple(terms), build, tuple(covariates))

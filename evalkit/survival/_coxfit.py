@@ -177,7 +177,7 @@ def coxfit(
     if x.ndim == 1:
         x = x[:, None]
     n, p = x.shape
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    w = None if weights is None else np.asarray(weights, dtype=float)
     codes = np.zeros(n, dtype=np.intp) if strata is None else np.asarray(strata, dtype=np.intp)
     off = None if offset is None else np.asarray(offset, dtype=float)
     if not event.any():

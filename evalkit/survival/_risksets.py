@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RiskSetModel", "build_structure", "seg_revcumsum", "timefix"]
+__all__ = ["RiskSetModel", "build_structure", "in_values", "seg_revcumsum", "timefix"]
 
 
 def _snap(sorted_vals: np.ndarray) -> np.ndarray | None:
@@ -81,23 +81,32 @@ def _whole(a: np.ndarray) -> bool:
     return bool(a.size == 0 or (np.abs(a).max() < 6e7 and np.array_equal(a, np.floor(a))))
 
 
-def _sort_key(t: np.ndarray) -> np.ndarray:
-    """A key with the order of ``t``; small whole-number ranges as uint16 (radix sort)."""
+def _sort_key(t: np.ndarray) -> tuple[np.ndarray, bool]:
+    """A key with the order of ``t`` (small whole-number ranges as uint16, for a radix
+    sort), and whether all values are whole numbers that R's timefix cannot merge."""
     if t.size and t.dtype.kind in "iuf":
         lo, hi = t.min(), t.max()
-        if hi - lo < 65535 and (t.dtype.kind in "iu" or np.array_equal(t, np.floor(t))):
-            return (t - lo).astype(np.uint16)
-    return t
+        whole = t.dtype.kind in "iu" or (
+            max(abs(lo), abs(hi)) < 6e7 and np.array_equal(t, np.floor(t))
+        )
+        if whole and hi - lo < 65535:
+            return (t - lo).astype(np.uint16), True
+        return t, whole
+    return t, t.dtype.kind in "iub"
 
 
-def _sort_rows(t: np.ndarray, event: np.ndarray, strata: np.ndarray, nstrat: int) -> np.ndarray:
-    """Permutation by (stratum, time), events before censorings at equal times."""
+def _sort_rows(
+    t: np.ndarray, event: np.ndarray, strata: np.ndarray, nstrat: int
+) -> tuple[np.ndarray, bool]:
+    """Permutation by (stratum, time), events before censorings at equal times; and
+    whether the times are whole numbers (see :func:`_sort_key`)."""
     perm = np.concatenate([np.flatnonzero(event), np.flatnonzero(~event)])
-    perm = perm[np.argsort(_sort_key(t[perm]), kind="stable")]
+    key, whole = _sort_key(t[perm])
+    perm = perm[np.argsort(key, kind="stable")]
     if nstrat > 1:
         key = strata[perm].astype(np.uint16) if nstrat < 65536 else strata[perm]
         perm = perm[np.argsort(key, kind="stable")]
-    return perm
+    return perm, whole
 
 
 def seg_revcumsum(vals: np.ndarray, seg: np.ndarray, nseg: int) -> np.ndarray:
@@ -155,14 +164,14 @@ def build_structure(
     stop: np.ndarray,
     event: np.ndarray,
     start: np.ndarray | None,
-    w: np.ndarray,
+    w: np.ndarray | None,
     strata: np.ndarray,
     nstrat: int,
     ties: str,
 ) -> _Structure:
     """Cells and each row's at-risk range from one sort by (stratum, stop)."""
     n = stop.size
-    perm = _sort_rows(stop, event, strata, nstrat)
+    perm, whole = _sort_rows(stop, event, strata, nstrat)
     ts, es = stop[perm], event[perm]
     newrun = np.empty(n, dtype=bool)
     newrun[0] = True
@@ -172,7 +181,7 @@ def build_structure(
         snew = np.r_[True, ss[1:] != ss[:-1]]
         newrun |= snew
     near_ties = False
-    if ts.dtype.kind == "f" and n > 1:
+    if not whole and n > 1:
         dy = np.diff(ts)
         pos = dy > 0
         if nstrat > 1:
@@ -182,7 +191,7 @@ def build_structure(
             scale = np.mean(np.abs(ts[newrun]))
             near_ties = bool(np.any(pos & ((dy <= tol) | (dy <= tol * scale))))
     evstart = newrun & es  # events come first, so an event run starts with an event
-    cum = np.cumsum(evstart)
+    cum = np.cumsum(evstart, dtype=np.intp)
     hi_raw = cum - 1
     cell_pos = np.flatnonzero(evstart)
     g = cell_pos.size
@@ -193,25 +202,45 @@ def build_structure(
         base = np.repeat((cum - evstart)[sbeg], slen)  # cells before the row's stratum
         cell_stratum = ss[cell_pos]
     else:
-        base = np.zeros(n, dtype=cum.dtype)
+        base = np.zeros(n, dtype=np.intp)
         cell_stratum = np.zeros(g, dtype=np.intp)
     if start is None:
         lo_raw = base - 1
     else:
         lo_raw = _start_cells(start[perm], base, cell_time, cell_stratum, strata, perm, nstrat)
-    used = (hi_raw >= base) & (hi_raw > lo_raw)
-    order = perm[used]
-    hi_o = hi_raw[used]
-    ev_o = es[used]
-    w_o = w[order]
-    cell_m = np.bincount(hi_o[ev_o], minlength=g)
-    cell_dw = np.bincount(hi_o[ev_o], weights=w_o[ev_o], minlength=g)
-    cstart = np.flatnonzero(evstart[used])
-    lo_o = lo_raw[used]
+    if start is None and nstrat <= 1:
+        # rows before the first event time are never at risk; the rest all are
+        first = int(cell_pos[0]) if g else n
+        order, hi_o, ev_o, lo_o, base_o = (
+            perm[first:],
+            hi_raw[first:],
+            es[first:],
+            lo_raw[first:],
+            base[first:],
+        )
+        cstart = cell_pos - first
+    else:
+        used = (hi_raw >= base) & (hi_raw > lo_raw)
+        order, hi_o, ev_o, lo_o, base_o = (
+            perm[used],
+            hi_raw[used],
+            es[used],
+            lo_raw[used],
+            base[used],
+        )
+        cstart = np.flatnonzero(evstart[used])
+    w_o = np.ones(order.size) if w is None else w[order]
+    if g:
+        # the events of a cell come first in its rows
+        cell_m = np.add.reduceat(ev_o, cstart, dtype=np.int64)
+        cell_dw = cell_m.astype(float) if w is None else np.add.reduceat(w_o * ev_o, cstart)
+    else:
+        cell_m = np.zeros(0, dtype=np.int64)
+        cell_dw = np.zeros(0)
     start_order = start_idx = start_cells = None
     if start is not None:
         # rows subtracted at the cells up to their start cell (start >= cell time)
-        sub = np.flatnonzero(lo_o >= base[used])
+        sub = np.flatnonzero(lo_o >= base_o)
         if sub.size:
             start_order = sub[np.argsort(lo_o[sub], kind="stable")]
             sc = lo_o[start_order]
@@ -301,13 +330,18 @@ class RiskSetModel:
     ) -> None:
         self.st = st
         o = st.order
-        self.xt, self.scale = _center_scale(x[o].T, st.w_o, strata[o], nocenter)
+        xt = x.T if x.T.flags.c_contiguous else np.ascontiguousarray(x.T)
+        self.xt, self.scale = _center_scale(xt[:, o], st.w_o, strata[o], nocenter)
         self.off = None if offset is None else offset[o]
         wev = st.w_o * st.event_o
         self.wx_ev = self.xt @ wev
         self.woff_ev = 0.0 if self.off is None else float(wev @ self.off)
         self.nstrat = int(st.cell_stratum.max()) + 1 if st.cell_stratum.size else 1
-        self.multi = np.unique(st.pair_cell)
+        self.hi_ev = 2 * st.hi + st.event_o  # index into a (cells + 1, 2) table
+        self.weighted = bool(np.any(st.w_o != 1.0))
+        self.multi = np.flatnonzero(st.cell_m >= 2) if st.pair_cell.size else st.pair_cell
+        # pairs are sorted by cell: each multi cell's first pair, for np.add.reduceat
+        self.pair_start = np.r_[0, np.cumsum(st.cell_m[self.multi])[:-1]].astype(np.intp)
         m = np.maximum(st.cell_m, 1)
         self.pair_wbar = (st.cell_dw / m)[st.pair_cell]
         p, nu = self.xt.shape
@@ -377,7 +411,8 @@ class RiskSetModel:
         c = float(eta.max()) if eta.size else 0.0
         eta -= c
         r = np.exp(eta, out=eta)
-        r *= st.w_o
+        if self.weighted:
+            r *= st.w_o
         s0, s1, e0, e1 = self._cellsums(r)
         dw = st.cell_dw
         g = s0.size
@@ -389,25 +424,23 @@ class RiskSetModel:
             sigf = tauf = tauff = None
             if self.multi.size:
                 pc, f = st.pair_cell, st.pair_f
+                multi = self.multi
                 d = s0[pc] - f * e0[pc]
                 dinv = 1.0 / d
-                wd = self.pair_wbar * dinv
-                multi = self.multi
-
-                def bc(v):
-                    return np.bincount(pc, weights=v, minlength=g)[multi]
-
+                stack = np.empty((6, d.size))
+                wd = np.multiply(self.pair_wbar, dinv, out=stack[0])
+                np.multiply(f, wd, out=stack[1])
+                np.multiply(wd, dinv, out=stack[2])
+                np.multiply(stack[1], dinv, out=stack[3])
+                np.multiply(stack[3], f, out=stack[4])
+                np.log(d, out=stack[5])
+                stack[5] *= self.pair_wbar
+                sums = np.add.reduceat(stack, self.pair_start, axis=1)
                 sigf = np.zeros(g)
                 tauf = np.zeros(g)
                 tauff = np.zeros(g)
-                sig1[multi] = bc(wd)
-                fwd = f * wd
-                sigf[multi] = bc(fwd)
-                tau1[multi] = bc(wd * dinv)
-                fwd *= dinv
-                tauf[multi] = bc(fwd)
-                tauff[multi] = bc(fwd * f)
-                logd[multi] = bc(self.pair_wbar * np.log(d))
+                sig1[multi], sigf[multi], tau1[multi] = sums[0], sums[1], sums[2]
+                tauf[multi], tauff[multi], logd[multi] = sums[3], sums[4], sums[5]
         total_dw = float(dw.sum())
         loglik = float(self.wx_ev @ beta + self.woff_ev - logd.sum() - c * total_dw)
         u = self.wx_ev - s1 @ sig1
@@ -443,14 +476,20 @@ class RiskSetModel:
             sig1, tau1 = gamma * sig1, gamma * tau1
             if sigf is not None:
                 sigf, tauf, tauff = gamma * sigf, gamma * tauf, gamma * tauff
+        # per row: the sum of alpha over its at-risk cells, less (events, Efron) its own
+        # cell's beta; one gather from a (cells, event) table
         acum = np.concatenate(([0.0], np.cumsum(sig1)))
-        v = acum[st.hi]
+        if sigf is None:
+            v = acum[st.hi]
+        else:
+            table = np.empty((acum.size, 2))
+            table[:, 0] = acum
+            table[0, 1] = 0.0
+            table[1:, 1] = acum[1:] - sigf
+            v = table.ravel()[self.hi_ev]
         if self.nstrat > 1 or st.start_order is not None:
-            v = v - acum[st.lo]
-        v = v * r
-        if sigf is not None:
-            ev = st.event_o
-            v[ev] -= r[ev] * sigf[st.hi[ev] - 1]
+            v -= acum[st.lo]
+        v *= r
         xt = self.xt
         imat = (xt * v) @ xt.T
         imat -= (s1 * tau1) @ s1.T
@@ -504,6 +543,15 @@ class RiskSetModel:
         return res
 
 
+def in_values(col: np.ndarray, values: tuple[float, ...]) -> bool:
+    """Whether every element of ``col`` is one of ``values`` (cheap exit on the range)."""
+    if col.size == 0:
+        return True
+    if col.min() < min(values) or col.max() > max(values):
+        return False
+    return bool(np.logical_or.reduce([col == v for v in values]).all())
+
+
 def _center_scale(
     xt: np.ndarray, w: np.ndarray, strata: np.ndarray, nocenter: tuple[float, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -516,8 +564,10 @@ def _center_scale(
     p, n = xt.shape
     k = int(strata.max()) + 1 if n else 1
     tot = w.sum()
+    zero_one = np.array([in_values(xt[j], nocenter) for j in range(p)], dtype=bool)
     if k == 1:
-        xc = xt - ((xt @ w) / tot)[:, None]
+        xc = xt  # a fresh copy (gathered by the caller): centred in place
+        xc -= ((xt @ w) / tot)[:, None]
     else:
         sw = np.bincount(strata, weights=w, minlength=k)
         xc = np.empty((p, n))
@@ -526,10 +576,6 @@ def _center_scale(
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.where(sw > 0, mean / sw, 0.0)
             xc[j] = xt[j] - mean[strata]
-    zero_one = np.array(
-        [np.logical_or.reduce([xt[j] == v for v in nocenter]).all() for j in range(p)],
-        dtype=bool,
-    )
     absdev = np.abs(xc) @ w
     scale = np.where(absdev > 0, tot / np.where(absdev > 0, absdev, 1.0), 1.0)
     scale[zero_one] = 1.0

@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from scipy.special import chdtrc, ndtr, ndtri
 
 from evalkit._checks import check_alpha, check_finite, check_option
 from evalkit.survival._cholesky import wald_test
 from evalkit.survival._core import _durations, _events, _numeric_1d
 from evalkit.survival._cox_design import Design, column_design, formula_design
 from evalkit.survival._coxfit import TIES, coxfit
+from evalkit.survival._risksets import in_values
 from evalkit.survival.cox_result import CoxData, CoxResult, CoxTable
 
 __all__ = ["TIES", "CoxResult", "cox"]
@@ -375,7 +376,7 @@ def _warn_fit(fit: Any, names: list[str]) -> None:
 
 
 def _test(stat: float, df: int) -> tuple[float, int, float]:
-    return float(stat), int(df), float(chi2.sf(stat, df)) if df > 0 else float("nan")
+    return float(stat), int(df), float(chdtrc(df, stat)) if df > 0 else float("nan")
 
 
 def _result(**k: Any) -> CoxResult:
@@ -391,7 +392,7 @@ def _result(**k: Any) -> CoxResult:
     df = int(ok.sum())
     se = np.where(ok, np.sqrt(np.diag(var)), np.nan)
     se_model = np.where(ok, np.sqrt(np.diag(var_model)), np.nan)
-    z = float(norm.isf(k["alpha"] / 2))
+    z = float(-ndtri(k["alpha"] / 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         zstat = coef / se
     table = pd.DataFrame(
@@ -401,7 +402,7 @@ def _result(**k: Any) -> CoxResult:
             "se": se,
             "se_model": se_model,
             "z": zstat,
-            "p_value": 2 * norm.sf(np.abs(zstat)),
+            "p_value": 2 * ndtr(-np.abs(zstat)),
             "lower": np.exp(coef - z * se),
             "upper": np.exp(coef + z * se),
         },
@@ -475,7 +476,7 @@ def _r_means(x: np.ndarray, w: np.ndarray, counting: bool) -> np.ndarray:
     ``coxph.fit`` uses weighted means, ``agreg.fit`` (counting process) plain means.
     """
     p = x.shape[1]
-    zero_one = np.array([np.isin(x[:, j], (-1.0, 0.0, 1.0)).all() for j in range(p)], bool)
+    zero_one = np.array([in_values(x[:, j], (-1.0, 0.0, 1.0)) for j in range(p)], bool)
     mean = x.mean(axis=0) if counting else (w @ x) / w.sum()
     return np.where(zero_one, 0.0, mean)
 

@@ -71,7 +71,7 @@ def main() -> None:
         for n in args.sizes:
             df = _data(n, layout)
             cov = ["a", "b", "c"]
-            ew, ec, fit = _time(lambda df=df: cox(df, "t", "d", cov), args.repeat)
+            ew, ec, fit = _time(lambda df=df, cov=cov: cox(df, "t", "d", cov), args.repeat)
             lw, lc, ll = _time(lambda df=df: CoxPHFitter().fit(df, "t", "d"), args.repeat_other)
             diff = float(np.max(np.abs(fit.coef.to_numpy() - ll.params_[cov].to_numpy())))
             rows.append(

@@ -53,6 +53,10 @@ def test_exploration_notebook_runs_on_the_demo_project(demo_config, tmp_path: Pa
     kinds = [sorted(o.get("data", {})) for o in outputs["compare"]]
     assert ["image/png", "text/plain"] in kinds  # the love plot
     assert "ipw-att" in text("compare") and "smd" in text("compare").lower()
+    assert "Concordance=" in text("cox") and "Likelihood ratio test" in text("cox")
+    assert "GLOBAL" in text("cox-zph") and "se=" in text("cox-zph")
+    assert any("image/png" in o.get("data", {}) for o in outputs["cox-survfit"])
+    assert "n= 12500, number of events=" in text("cox-entry")
     assert "overlevelseskurve" in text("criteria")
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs["sections"])
     assert 'id="succeskriterier"' in html and 'id="andel-af-landet"' in html

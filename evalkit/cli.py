@@ -3,7 +3,7 @@
     evalkit demo-data [--out data_raw/demo] [--seed 2024]
     evalkit validate CONFIG [CONFIG ...]
     evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
-        [--internal]
+        [--internal] [--final]
     evalkit run --all [--projects projects] [--jobs N] [--engine warm|papermill]
     evalkit run CONFIG --by kommune [--jobs N]       (one report per kommune)
     evalkit pseudonymise INPUT OUTPUT --columns cpr [--key-file F]
@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         help="warm: reuse one kernel per worker (default); papermill: a new kernel per report",
     )
     r.add_argument(
+        "--final",
+        action="store_true",
+        help="the final slutevaluering for STAR: refuse (exit 2), listing what is missing, "
+        "until the config's slutevaluering: block and the narrative file are complete",
+    )
+    r.add_argument(
         "--internal",
         action="store_true",
         help="internal variant with per-citizen detail (<kind>-intern.html; not for publication)",
@@ -116,6 +122,7 @@ def _problems(config_path: str) -> list[str]:
     from evalkit.criteria import check_criteria
     from evalkit.io import validate_project
     from evalkit.promises import load_promises
+    from evalkit.report.final import load_final_report
     from evalkit.report.seeds import check_sections
 
     try:
@@ -123,6 +130,7 @@ def _problems(config_path: str) -> list[str]:
         check_criteria(config)
         check_sections(config)
         load_promises(config)
+        load_final_report(config)
     except ConfigError as exc:
         return [str(exc)]
     return [str(p) for p in validate_project(config)]
@@ -168,6 +176,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print(f"evalkit run: --jobs must be at least 1, but was {args.jobs}", file=sys.stderr)
         return 2
+    if args.final and args.kind == "statusrapport":
+        print(
+            "evalkit run: --final is for the slutevaluering, not a statusrapport", file=sys.stderr
+        )
+        return 2
     jobs: list[BatchJob] = []
     invalid = 0
     for path in configs:
@@ -184,7 +197,23 @@ def _run(args: argparse.Namespace) -> int:
             for line in problems[:50]:
                 print(f"  {line}", file=sys.stderr)
             continue
+        if args.final:
+            from evalkit.report.final import final_problems
+
+            missing = final_problems(load_config(path))
+            if missing:
+                invalid += 1
+                print(
+                    f"{path}: not ready for the final slutevaluering; {len(missing)} thing(s) "
+                    "missing (a draft without --final shows them marked):",
+                    file=sys.stderr,
+                )
+                for line in missing:
+                    print(f"  {line}", file=sys.stderr)
+                continue
         kinds = load_config(path).reports if args.kind == "all" else (args.kind,)
+        if args.final:
+            kinds = ("slutevaluering",)
         jobs += [
             BatchJob(
                 path,
@@ -202,7 +231,8 @@ def _run(args: argparse.Namespace) -> int:
         ]
 
     t0 = time.perf_counter()
-    outcomes = render_batch(jobs, workers=args.jobs, engine=args.engine)
+    # no kernel is started when every input was refused
+    outcomes = render_batch(jobs, workers=args.jobs, engine=args.engine) if jobs else []
     seconds = time.perf_counter() - t0
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]

@@ -130,6 +130,8 @@ TABLES: dict[str, str] = {
     "survey": "spørgeskema",
     "indicators": "nøgletal",
     "joblog": "joblog",
+    "implementation": "projektets egne tal",
+    "narrative": "slutevalueringens tekst",
 }
 
 KINDS: dict[str, Mapping[str, str]] = {

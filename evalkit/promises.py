@@ -86,7 +86,8 @@ STATUSES: dict[str, str] = {
     "ikke målt": "Ikke målt",
 }
 _KEYS = (
-    "id", "kind", "text", "where", *SOURCES, "planned", "unit", "persons", "args", "note",
+    "id", "kind", "text", "where", *SOURCES, "planned", "direction", "unit", "persons",
+    "args", "note",
 )  # fmt: skip
 _PLANNED_KEYS = ("every_weeks", "every_months", "share", "by", "text")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -153,6 +154,7 @@ class Promise:
     subgroup: str | None = None
     reason: str = ""
     planned: Planned = field(default_factory=Planned)
+    direction: str = "min"
     unit: str = ""
     persons: bool = False
     args: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -234,6 +236,41 @@ class PromiseResult:
     def id(self) -> str:
         return self.promise.id
 
+    def deviation(self) -> str | None:
+        """How the actual figure departs from the plan, in Danish, or None.
+
+        ``ikke målt``; ``færre end planlagt`` / ``flere end planlagt`` (a number, range or
+        frequency; ``direction: max`` for a ceiling such as a caseload); ``lavere end
+        planlagt`` (a share); ``ikke gennemført`` / ``senere end planlagt`` (a date). None
+        when the entry meets its plan, has none, is a criterion or a section (their
+        verdicts are the criteria's), or its figure is hidden.
+        """
+        p, plan = self.promise, self.promise.planned
+        if self.status == "ikke målt":
+            return "ikke målt"
+        if p.source in ("criterion", "section") or self.suppressed:
+            return None
+        if p.aggregate == "date":
+            if self.date is None:
+                return "ikke gennemført"
+            return "senere end planlagt" if plan.by and self.date > plan.by else None
+        est = self.estimate
+        if not math.isfinite(est):
+            return None
+        if plan.share is not None:
+            return "lavere end planlagt" if est < plan.share - 1e-12 else None
+        if plan.every_weeks or plan.every_months:
+            return "færre end planlagt" if est < self.expected else None
+        if plan.low is not None and plan.high is not None:
+            if est < plan.low:
+                return "færre end planlagt"
+            return "flere end planlagt" if est > plan.high else None
+        if plan.value is not None:
+            if p.direction == "max":
+                return "flere end planlagt" if est > plan.value else None
+            return "færre end planlagt" if est < plan.value else None
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; suppressed or missing figures are None."""
         p = self.promise
@@ -257,6 +294,7 @@ class PromiseResult:
             "date": self.date.isoformat() if self.date else None,
             "of": num(self.of),
             "verdict": self.criterion.verdict if self.criterion else None,
+            "deviation": self.deviation(),
             "reason": self.reason or None,
         }
 
@@ -516,6 +554,14 @@ def _entry(config: ProjectConfig, i: int, raw: Any) -> Promise:
         if source != "measure" or not isinstance(raw["args"], dict):
             raise _err(config, f"{where}.args", "only a measure entry takes args (a mapping)")
         out["args"] = dict(raw["args"])
+    if "direction" in raw:
+        if raw["direction"] not in ("min", "max"):
+            raise _err(
+                config,
+                f"{where}.direction",
+                f"expected 'min' (at least the plan) or 'max' (at most), got {raw['direction']!r}",
+            )
+        out["direction"] = raw["direction"]
     if "note" in raw:
         out["note"] = _text(config, f"{where}.note", raw["note"])
     return Promise(**out)

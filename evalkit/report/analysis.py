@@ -7,6 +7,7 @@ can call the same function in JupyterLab and continue from the objects it return
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -25,6 +26,7 @@ from evalkit.config import REPORT_KINDS, ProjectConfig, load_config
 from evalkit.criteria import CriterionResult, EvaluationContext, evaluate_criteria
 from evalkit.io import ProjectData, load_project
 from evalkit.promises import PromiseAccount, account_promises, load_promises
+from evalkit.report.final import FinalReport, load_final_report
 from evalkit.report.subset import apply_subset, check_subset
 from evalkit.spells import build_spells
 from evalkit.survival import KaplanMeierResult, kaplan_meier
@@ -63,6 +65,9 @@ class Analysis:
     cut: AsOfCut | None = None
     # The promise register, accounted for (evalkit.promises); empty without promises:
     promises: PromiseAccount | None = None
+    # The slutevaluering's general information and the projektleder's text
+    # (evalkit.report.final); None for a status report or without slutevaluering: in the config
+    final: FinalReport | None = None
 
     @property
     def cutoff(self) -> dt.date:
@@ -285,6 +290,7 @@ def prepare(
 
     check_sections(config)
     load_promises(config)  # a ConfigError in the register stops before any data is read
+    load_final_report(config)
     return analyse(
         config,
         load_project(config),
@@ -336,6 +342,9 @@ def analyse(
     generated = generated or dt.date.today()
 
     config, data = apply_subset(config, data, subset)
+    final = load_final_report(config) if kind == "slutevaluering" else None
+    if final is not None and final.narrative_sha256:  # the text is an input too
+        data = dataclasses.replace(data, files={**data.files, "narrative": final.narrative_sha256})
     cut = None
     if as_of is not None:  # the one place where the data are cut at the as-of date
         data, cut = cut_as_of(data, as_of)
@@ -394,4 +403,5 @@ def analyse(
         subset=check_subset(subset),
         cut=cut,
         promises=promises,
+        final=final,
     )

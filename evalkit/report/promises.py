@@ -19,7 +19,7 @@ from evalkit.promises import KINDS, STATUSES, Planned, PromiseResult
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html, _fmt_estimate, _fmt_target, _h2, _verdict_cell
 
-__all__ = ["ANCHOR", "SECTION_TITLES", "promise_register", "promise_rows"]
+__all__ = ["ANCHOR", "SECTION_TITLES", "promise_numbers", "promise_register", "promise_rows"]
 
 ANCHOR = "loefter"
 # The heading of each seed section (evalkit.report.seeds.SECTIONS), for links from the
@@ -98,13 +98,16 @@ def _cells(a: Analysis, r: PromiseResult) -> tuple[str, str, str]:
     thr = a.config.disclosure_threshold
     cutoff = fmt_date(a.cutoff)
     planned = _e(_planned_text(p.planned, p.unit, r.expected, cutoff))
+    if p.aggregate == "date" and p.planned.empty:
+        planned = "i projektperioden (intet tidspunkt i ansøgningen)"
     how = _e(STATUSES[r.status])
     if p.source == "criterion" and r.criterion is not None:
         c = r.criterion
         est, ci = _fmt_estimate(c)
         verdict = _verdict_cell(c, a.kind == "statusrapport")  # the scorecard's words
-        result = _e(est) + (f" {_e(ci)}" if ci.startswith("(") else f" ({_e(ci)})" * (ci != "–"))
-        result += f", n = {_e(fmt_count(c.n))}" if c.n and not c.suppressed else ""
+        result = _e(est) + (f" {_e(ci)}" if ci.startswith("(") else f", {_e(ci)}" * (ci != "–"))
+        if c.n and not c.suppressed and c.unit not in ("count", "rank"):
+            result += f", n = {_e(fmt_count(c.n))}"
         result += f"<br><strong>{_e(verdict)}</strong>"
         why = f": {_e(c.reason)}" if c.reason and r.status == "ikke målt" else ""
         how = f'{how}{why} – se <a href="#succeskriterier">Succeskriterier</a>'
@@ -112,7 +115,7 @@ def _cells(a: Analysis, r: PromiseResult) -> tuple[str, str, str]:
     if p.source == "section":
         title = SECTION_TITLES.get(p.section or "", p.section or "")
         link = f'<a href="#afsnit-{_e(p.section)}">{_e(title)}</a>'
-        return planned, f"se afsnittet {link}", f"{how} – afsnittet {link}"
+        return planned, f"se afsnittet {link}", f"{how} i afsnittet"
     if r.status == "ikke målt":
         return planned, "–", f"{how}: {_e(r.reason)}"
     if p.source == "participants":
@@ -148,16 +151,27 @@ def _cells(a: Analysis, r: PromiseResult) -> tuple[str, str, str]:
     return planned, _e(result), source
 
 
+def promise_numbers(a: Analysis) -> dict[str, str]:
+    """Promise id -> its number in the report (S1, S2, ..., M1, ..., I1, ...)."""
+    if a.promises is None:
+        return {}
+    counts: dict[str, int] = {}
+    out = {}
+    for r in a.promises.results:
+        counts[r.promise.kind] = counts.get(r.promise.kind, 0) + 1
+        out[r.id] = f"{_PREFIX[r.promise.kind]}{counts[r.promise.kind]}"
+    return out
+
+
 def promise_rows(a: Analysis, kind: str) -> list[dict[str, str]]:
     """The rows of one table of the register (cells as HTML), numbered S1, M1, I1, ..."""
     if a.promises is None:
         return []
     rows = []
-    number = 0
+    numbers = promise_numbers(a)
     for r in a.promises.results:
         if r.promise.kind != kind:
             continue
-        number += 1
         p = r.promise
         planned, result, how = _cells(a, r)
         words = f"<q>{_e(p.text)}</q>"
@@ -166,7 +180,7 @@ def promise_rows(a: Analysis, kind: str) -> list[dict[str, str]]:
         rows.append(
             {
                 "id": p.id,
-                "Nr.": f"{_PREFIX[kind]}{number}",
+                "Nr.": numbers[p.id],
                 "Ansøgningens ord": words,
                 "Hvor i ansøgningen": _e(p.where),
                 "Mål eller plan": planned,
@@ -215,5 +229,8 @@ def promise_register(a: Analysis) -> Html:
         rows = promise_rows(a, kind)
         if rows:
             parts.append(f"<h3>{_e(_TABLE_TITLES[kind])}</h3>")
-            parts.append(_html_table(rows, _TABLE_TITLES[kind]))
+            first, last = rows[0]["Nr."], rows[-1]["Nr."]
+            span = first if first == last else f"{first}–{last}"
+            caption = f"{_TABLE_TITLES[kind]}, punkt {span}: ansøgningens ord og resultat"
+            parts.append(_html_table(rows, caption))
     return Html("".join(parts))

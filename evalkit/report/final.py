@@ -363,7 +363,7 @@ def deviations(a: Any) -> str:
         f"<p>Ud fra registeret over ansøgningens løfter afviger {len(rows)} punkter fra "
         "planen eller er ikke målt. Projektlederens forklaring står ovenfor.</p>"
         f'<div class="table-scroll" role="region" tabindex="0" aria-label="{caption}">'
-        f"<table><caption>{caption}</caption><thead><tr>"
+        f'<table class="promises"><caption>{caption}</caption><thead><tr>'
         '<th scope="col">Nr.</th><th scope="col">Ansøgningens ord</th>'
         '<th scope="col">Mål eller plan</th><th scope="col">Realiseret</th>'
         f'<th scope="col">Afvigelse</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'

@@ -84,6 +84,12 @@ def test_rendered_reports_state_only_what_their_intervals_allow(rendered_reports
         if status:
             assert res["progress"] == {c["id"]: c["progress"] for c in res["criteria"]}
             assert "Delmål pr." in scorecard and "opfyldt</td>" not in scorecard
+    # the index counts with the reports' own words: final reports and status reports apart
+    index = (path.parents[1] / "index.html").read_text(encoding="utf-8")
+    assert "Slutevalueringer: antal succeskriterier efter vurdering" in index
+    assert "Statusrapporter: antal succeskriterier efter vurdering mod delmålet" in index
+    for word in ("Opfyldt", "Usikkert", "På sporet", "Ikke på sporet"):
+        assert f'class="num">{word}</th>' in index
 
 
 @pytest.mark.xdist_group("reports")

@@ -17,6 +17,10 @@ The rules (documented in ``docs/spells.md``):
 * ``employed_26``: self-supporting or with ordinary hours in week 26 after start;
   ``employed_by_26``: in at least one of weeks 0-26 (both NaN when week 26 is not
   observed, so the two readings share their denominator).
+* ``entry``: for left truncation, the delayed-entry time of the spell in R's
+  ``Surv(entry, duration, event)`` sense: -1 when the panel covers the start week (at
+  risk from week 0), else the first week of the panel counted from the start (the
+  person started before the panel; at risk from the week after).
 
 Everything is vectorised over persons and weeks (one dense persons x weeks matrix).
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +37,7 @@ import pandas as pd
 from evalkit._checks import check_positive_int
 from evalkit.schemas import STATUS_CATEGORIES  # the one list of status categories
 
-__all__ = ["SELF", "STATUS_CATEGORIES", "build_spells", "status_matrix"]
+__all__ = ["SELF", "STATUS_CATEGORIES", "build_spells", "status_matrix", "survival_input"]
 
 SELF = "selvforsoergende"
 _MISSING = -1
@@ -130,8 +135,11 @@ def build_spells(
         ``event`` (1 self-support, 0 otherwise), ``cause`` (0 censored, 1 self-support,
         2, 3, ... the competing categories in the order given), ``cause_label``,
         ``exit_date`` (Monday of the exit week, NaT when censored), ``followup_end``
-        (the duration at which follow-up ended), ``status_13``, ``status_26``, ``employed_26`` and
-        ``employed_by_26`` (float 0/1, NaN when week 26 is not observed).
+        (the duration at which follow-up ended), ``status_13``, ``status_26``,
+        ``employed_26`` and ``employed_by_26`` (float 0/1, NaN when week 26 is not
+        observed) and ``entry`` (-1, or for a person who started before the panel the
+        first panel week counted from the start: the delayed entry of a left-truncated
+        analysis, see :func:`survival_input`).
 
     Raises
     ------
@@ -231,4 +239,60 @@ def build_spells(
         emp = reached = np.zeros(n, bool)
     out["employed_26"] = np.where(ok26, emp.astype(float), np.nan)
     out["employed_by_26"] = np.where(ok26, reached.astype(float), np.nan)
+    out["entry"] = np.where(start_col < 0, -start_col, -1).astype(np.int64)
+    return out
+
+
+def survival_input(spells: pd.DataFrame, groups: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for the survival estimators from spells, left truncation included.
+
+    When some person started before the panel (``entry >= 0``), their weeks before the
+    panel are unobserved: an exit then cannot be seen, so counting them at risk from
+    week 0 overstates time on benefit. The correct analysis has them enter the risk
+    sets after their first panel week (delayed entry, R ``Surv(entry, duration,
+    event)``) and leaves out spells that ended by then (``duration <= entry``: an exit,
+    if any, happened before observation began). Without such persons ``entry`` is None
+    and the analysis is the ordinary right-censored one.
+
+    Parameters
+    ----------
+    spells : DataFrame
+        From :func:`build_spells` (columns ``duration``, ``event``, ``entry``).
+    groups : str, optional
+        A column whose values are passed on as ``groups`` (e.g. ``"arm"``).
+
+    Returns
+    -------
+    dict
+        ``durations``, ``events``, ``entry`` (None without left truncation) and, if
+        asked, ``groups``: ``kaplan_meier(**survival_input(spells))`` works as it is
+        (so do ``nelson_aalen`` and, with ``groups``, ``logrank``). The spells used are
+        those with ``duration > entry``.
+
+    Raises
+    ------
+    ValueError
+        For a missing column.
+
+    Examples
+    --------
+    >>> sp = pd.DataFrame({"duration": [3, 5, 2], "event": [1, 0, 1], "entry": [-1, 2, 4]})
+    >>> kw = survival_input(sp)
+    >>> kw["durations"].tolist(), kw["entry"].tolist()
+    ([3, 5], [-1.0, 2.0])
+    """
+    need = ["duration", "event", "entry"] + ([groups] if groups is not None else [])
+    for col in need:
+        if col not in spells.columns:
+            raise ValueError(f"spells must have a column {col!r}; it has {list(spells.columns)}")
+    entry = spells["entry"].to_numpy()
+    truncated = bool((entry >= 0).any())
+    rows = spells["duration"].to_numpy() > entry if truncated else np.ones(len(spells), bool)
+    out: dict[str, Any] = {
+        "durations": spells["duration"].to_numpy()[rows],
+        "events": spells["event"].to_numpy()[rows],
+        "entry": entry[rows].astype(float) if truncated else None,
+    }
+    if groups is not None:
+        out["groups"] = spells[groups].to_numpy()[rows]
     return out

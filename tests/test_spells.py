@@ -194,3 +194,25 @@ def test_categories_are_the_documented_ones() -> None:
     assert (
         STATUS_CATEGORIES[0] == S and "doed" in STATUS_CATEGORIES and len(STATUS_CATEGORIES) == 12
     )
+
+
+def test_entry_marks_persons_who_started_before_the_panel() -> None:
+    from evalkit.spells import survival_input
+    from evalkit.survival import kaplan_meier
+
+    # b started 3 weeks before the panel's first week; c 2 weeks before and is already
+    # self-supporting there (an exit before observation: left out of the analysis)
+    st = panel({"a": [K] * 4 + [S] * 6, "b": [K, K] + [S] * 8, "c": [S] * 10})
+    p = people({"a": 0, "b": -3, "c": -2})
+    out = build_spells(st, p, k=4)
+    assert out["entry"].tolist() == [-1, 3, 2]
+    assert out[["duration", "event"]].values.tolist() == [[4, 1], [5, 1], [2, 1]]
+    kw = survival_input(out)
+    assert kw["durations"].tolist() == [4, 5] and kw["entry"].tolist() == [-1.0, 3.0]
+    fit = kaplan_meier(**kw)
+    # week 4: a (at risk from 0) and b (from week 4) at risk; a exits
+    assert fit.table.at_risk.tolist() == [2, 1] and fit.table.survival.tolist() == [0.5, 0]
+    plain = build_spells(st, people({"a": 0, "b": 0, "c": 0}), k=4)
+    assert (plain["entry"] == -1).all() and survival_input(plain)["entry"] is None
+    with pytest.raises(ValueError, match="spells must have a column 'arm'"):
+        survival_input(out, groups="arm")

@@ -139,3 +139,15 @@ def test_incidence_at_cause_without_events_in_group_is_zero_within_follow_up():
     assert x2.incidence.iloc[0] == 0 and x2.variance.iloc[0] == 0
     assert np.isnan(x2.incidence.iloc[1])
     assert res.followup["x"] == pytest.approx(84.709624)
+
+
+def test_print_reads_like_print_cuminc():
+    t, c, g = _case("unemp_ui")
+    res = cumulative_incidence(t, c, g)
+    text = repr(res)
+    assert "Tests:" in text and "Estimates and Variances:" in text
+    # print.cuminc's time points: pretty(c(0, 28), 5) without its ends
+    assert text.split("$est")[1].splitlines()[1].split() == ["5", "10", "15", "20", "25"]
+    assert "yes 3" in text
+    html = res._repr_html_()
+    assert html.count("<table") == 3 and "&lt;0.001" in html

@@ -179,3 +179,49 @@ def test_rmst_rejects_bad_tau():
 def test_nelson_aalen_errors():
     with pytest.raises(ValueError, match=r"events must hold only 0 and 1"):
         nelson_aalen([1, 2], [3, 0])
+
+
+@pytest.mark.parametrize("case", ["aml", "unemp"])
+def test_survival_at_has_events_and_std_err_as_r_summary_times(case):
+    ref = read_csv(f"summary_times_{case}.csv").copy()
+    ref["group"] = ref["group"].fillna("").astype(str)
+    if case == "aml":
+        d = read_csv("aml.csv")
+        fit = kaplan_meier(d.time, d.status, groups=d.x)
+        times = [3, 10, 20, 40, 48]
+    else:
+        t, d_, _ = km_data("unemp")
+        fit = kaplan_meier(t, d_)
+        times = [0.5, 1, 2, 6, 13, 26, 27.5]
+    got = fit.survival_at(times)
+    if "group" not in got:
+        got.insert(0, "group", "")
+    # R drops times after a group's last follow-up (extend = FALSE); we keep them
+    got = got.merge(ref[["group", "time"]], on=["group", "time"])
+    assert len(got) == len(ref)
+    for col in ["at_risk", "events", "censored", "survival", "std_err", "lower", "upper"]:
+        assert_close(got[col], ref[col], name=col)
+
+
+def test_grouped_fit_has_curves_test_and_r_like_print():
+    d = read_csv("aml.csv")
+    fit = kaplan_meier(d.time, d.status, groups=d.x, conf_type="log")
+    ref = read_json("km.json")["aml|log"]
+    whole = kaplan_meier(d.time, d.status, conf_type="log")
+    assert fit.groups == ("Maintained", "Nonmaintained") and fit.n == whole.n
+    assert fit["Maintained"].n == 11 and np.isnan(fit.median)
+    assert list(fit.table.columns) == ["group", *COLUMNS]
+    med = fit.medians()
+    assert med.columns.tolist() == ["group", "n", "events", "median", "lower", "upper"]
+    assert med["median"].tolist() == [31, 23]
+    lr = read_json("logrank.json")["aml_x|0"]
+    assert_close(fit.test.statistic, lr["statistic"])
+    text = repr(fit)
+    assert "Maintained     11      7     31      18      NA" in text
+    assert "Log-rank test: Chisq = 3.4 on 1 degrees of freedom, p = 0.065" in text
+    assert "n.risk n.event survival std.err" in str(fit.summary())
+    html = fit._repr_html_()
+    assert "<td>11</td>" in html and "11.0" not in html.split("<table")[1]
+    assert whole.median == ref["median"]
+    with pytest.raises(KeyError, match="group must be one of"):
+        fit["x"]

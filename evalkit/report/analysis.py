@@ -28,7 +28,7 @@ from evalkit.io import ProjectData, load_project
 from evalkit.promises import PromiseAccount, account_promises, load_promises
 from evalkit.report.final import FinalReport, load_final_report
 from evalkit.report.subset import apply_subset, check_subset
-from evalkit.spells import build_spells
+from evalkit.spells import build_spells, survival_input
 from evalkit.survival import KaplanMeierResult, kaplan_meier
 
 __all__ = ["SURVIVAL_WEEKS", "Analysis", "analyse", "prepare"]
@@ -368,17 +368,19 @@ def analyse(
     criteria = evaluate_criteria(ctx)
     promises = account_promises(ctx, criteria, implementation=data.implementation)
 
+    # Persons who started before the status panel enter the risk sets late (left
+    # truncation, docs/spells.md); without such persons the curves are the usual ones.
     curves: dict[str, KaplanMeierResult] = {}
     part = started[started["arm"] == "indsats"]
     groups = list(config.target_groups)
     for group in groups:
-        sub = part[part["target_group"] == group]
-        if len(sub) > 0:
+        kw = survival_input(part[part["target_group"] == group])
+        if len(kw["durations"]) > 0:
             label = "Deltagere" if len(groups) == 1 else f"Deltagere, {labels.target_group(group)}"
-            curves[label] = kaplan_meier(sub["duration"], sub["event"])
-    comp = started[started["arm"] == "sammenligning"]
-    if len(comp) > 0:
-        curves["Sammenligningsgruppe (ujusteret)"] = kaplan_meier(comp["duration"], comp["event"])
+            curves[label] = kaplan_meier(**kw)
+    comp = survival_input(started[started["arm"] == "sammenligning"])
+    if len(comp["durations"]) > 0:
+        curves["Sammenligningsgruppe (ujusteret)"] = kaplan_meier(**comp)
 
     return Analysis(
         config=config,

@@ -1,27 +1,28 @@
 """Survival estimators matching R ``survival`` and ``cmprsk``.
 
-Kaplan-Meier and Nelson-Aalen (:mod:`.km`), log-rank tests (:mod:`.logrank`),
-cumulative incidence with competing exits (:mod:`.competing`) and Cox regression
-(:mod:`.cox`, with :mod:`.concordance`, :mod:`.cox_zph` and predicted curves in
-:mod:`.survfit_cox`). See ``docs/estimators-survival.md`` for the formulas.
+Kaplan-Meier (:mod:`.km`) and Nelson-Aalen (:mod:`.nelson_aalen`), also for
+counting-process input with delayed entry, log-rank tests (:mod:`.logrank`), restricted
+mean survival time (:mod:`.rmst`), cumulative incidence with competing exits
+(:mod:`.competing`) and Cox regression (:mod:`.cox`, with :mod:`.concordance`,
+:mod:`.cox_zph` and predicted curves in :mod:`.survfit_cox`). Every result prints like R
+(``repr``/``summary()``) and shows as HTML in a notebook. See
+``docs/estimators-survival.md`` for the formulas.
 """
 
+from evalkit.survival._display import Summary
 from evalkit.survival.competing import CumulativeIncidenceResult, cumulative_incidence
 from evalkit.survival.concordance import ConcordanceResult, concordance, concordance_index
 from evalkit.survival.cox import CoxResult, cox
 from evalkit.survival.cox_zph import CoxZphResult, cox_zph
-from evalkit.survival.km import (
-    KaplanMeierResult,
-    NelsonAalenResult,
-    kaplan_meier,
-    nelson_aalen,
-)
+from evalkit.survival.km import KaplanMeierResult, kaplan_meier
 from evalkit.survival.logrank import (
     LogrankResult,
     OneSampleResult,
     logrank,
     logrank_one_sample,
 )
+from evalkit.survival.nelson_aalen import NelsonAalenResult, nelson_aalen
+from evalkit.survival.rmst import RMSTResult, rmst_difference
 from evalkit.survival.survfit_cox import CoxSurvivalResult, survfit_cox
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "LogrankResult",
     "NelsonAalenResult",
     "OneSampleResult",
+    "RMSTResult",
+    "Summary",
     "concordance",
     "concordance_index",
     "cox",
@@ -43,5 +46,6 @@ __all__ = [
     "logrank",
     "logrank_one_sample",
     "nelson_aalen",
+    "rmst_difference",
     "survfit_cox",
 ]

@@ -7,6 +7,7 @@ distinct event times instead of a loop.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from scipy.stats import chi2, norm
 
 from evalkit._checks import check_alpha, check_same_length
 from evalkit.survival._core import _durations, _numeric_1d, _time_index
+from evalkit.survival._display import Summary, html_para, html_table, text_table
 
 __all__ = ["CumulativeIncidenceResult", "cumulative_incidence"]
 
@@ -98,11 +100,81 @@ class CumulativeIncidenceResult:
             return pd.DataFrame(columns=cols)
         return pd.concat(frames, ignore_index=True)
 
-    def _repr_html_(self) -> str:
-        html = f"<p>Cumulative incidence, n = {self.n}</p>"
+    def _print_times(self, times: Any = None) -> np.ndarray:
+        """``print.cuminc``'s time points: round numbers inside (0, largest time)."""
+        if times is not None:
+            return _numeric_1d(times, "times").astype(float)
+        end = max(self.followup.values(), default=0.0)
+        if end <= 0:
+            return np.array([0.0])
+        ticks = _pretty(end, 5)
+        return ticks[1:-1]
+
+    def _estimates(self, times: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        at = self.incidence_at(self._print_times(times))
+        keys = ["group", "cause"] if "group" in at else ["cause"]
+        at["curve"] = at[keys].astype(str).agg(" ".join, axis=1)
+        est = at.pivot(index="curve", columns="time", values="incidence")
+        var = at.pivot(index="curve", columns="time", values="variance")
+        order = list(dict.fromkeys(at["curve"]))
+        est, var = est.loc[order], var.loc[order]
+        for frame in (est, var):
+            frame.index.name = None
+            frame.columns = [f"{c:g}" for c in frame.columns]
+        return est, var
+
+    def _tests_frame(self) -> pd.DataFrame:
+        tests = self.tests.set_index("cause")[["statistic", "p_value", "df"]]
+        tests.index = [str(c) for c in tests.index]
+        return tests.set_axis(["stat", "pv", "df"], axis=1)
+
+    def __repr__(self) -> str:
+        return str(self.summary())
+
+    def summary(self, times: Any = None) -> Summary:
+        """R ``print(cuminc(...))``: Gray's tests, then estimates and variances at times.
+
+        Without ``times`` the times are round numbers inside the follow-up, like
+        ``print.cuminc``'s ``pretty`` points (they need not be the same points).
+        """
+        est, var = self._estimates(times)
+        text = [f"Cumulative incidence (Aalen-Johansen), n = {self.n}"]
+        html = html_para(text[0])
         if len(self.tests):
-            html += self.tests.to_html(index=False)
-        return html + self.table.to_html(index=False, max_rows=30)
+            text += ["Tests:", text_table(self._tests_frame(), pvalues=["pv"])]
+            html += html_table(self._tests_frame(), pvalues=["pv"], caption="Gray's test")
+        text += ["Estimates and Variances:", "$est", text_table(est), "", "$var", text_table(var)]
+        html += html_table(est, caption="Estimates") + html_table(var, caption="Variances")
+        return Summary("\n".join(text), html)
+
+    def _repr_html_(self) -> str:
+        return self.summary().html
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Step curves per cause (and group): :func:`evalkit.plots.plot_cumulative_incidence`.
+
+        Returns the Figure (not registered with pyplot, so a notebook shows it once).
+        """
+        from evalkit.plots import plot_cumulative_incidence
+
+        return plot_cumulative_incidence(self, ax=ax, **kwargs)
+
+
+def _pretty(up: float, n: int) -> np.ndarray:
+    """R ``pretty(c(0, up), n)`` for ``up > 0``: round steps of 1, 2, 5 or 10 x 10^k."""
+    cell = up / n
+    base = 10.0 ** math.floor(math.log10(cell))
+    unit = base
+    if 2 * base - cell < 1.5 * (cell - unit):
+        unit = 2 * base
+        if 5 * base - cell < 2.75 * (cell - unit):
+            unit = 5 * base
+            if 10 * base - cell < 1.5 * (cell - unit):
+                unit = 10 * base
+    nu = math.ceil(up / unit - 1e-7)
+    while nu * unit < up - 1e-10 * unit:
+        nu += 1
+    return np.arange(nu + 1) * unit
 
 
 def _cinc(

@@ -17,6 +17,15 @@ from scipy.stats import chi2
 
 from evalkit._checks import check_alpha
 from evalkit.survival._core import _codes, _integer_times, _numeric_1d, _prepare, _time_index
+from evalkit.survival._counting import _entry
+from evalkit.survival._display import (
+    Summary,
+    fmt_p_html,
+    fmt_p_text,
+    html_para,
+    html_table,
+    text_table,
+)
 
 __all__ = ["LogrankResult", "OneSampleResult", "logrank", "logrank_one_sample"]
 
@@ -46,6 +55,7 @@ class LogrankResult:
     variance: pd.DataFrame = field(repr=False)
     rho: float = 0.0
     n_strata: int = 1
+    entry: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """One-row summary: statistic, df, p-value, rho, number of strata."""
@@ -61,8 +71,53 @@ class LogrankResult:
             ]
         )
 
+    def _groups_table(self) -> pd.DataFrame:
+        """R ``print(survdiff)``'s table: N, Observed, Expected, (O-E)^2/E, (O-E)^2/V."""
+        tab = self.table
+        o, e = tab["observed"].to_numpy(), tab["expected"].to_numpy()
+        v = np.diag(self.variance.to_numpy())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = pd.DataFrame(
+                {
+                    "N": tab["n"].to_numpy(),
+                    "Observed": o,
+                    "Expected": e,
+                    "(O-E)^2/E": (o - e) ** 2 / e,
+                    "(O-E)^2/V": (o - e) ** 2 / v,
+                },
+                index=[f"group={g}" for g in tab.index],
+            )
+        return out
+
+    def _test_line(self) -> str:
+        return (
+            f"Chisq= {self.statistic:.1f}  on {self.df} degrees of freedom, "
+            f"p= {fmt_p_text(self.p_value)}"
+        )
+
+    def _title(self) -> str:
+        if self.entry:
+            return 'Log-rank test, counting-process data (score test of coxph(..., ties = "exact"))'
+        name = "Log-rank test" if self.rho == 0 else f"G-rho test (rho = {self.rho:g})"
+        return name + (f", {self.n_strata} strata" if self.n_strata > 1 else "")
+
+    def __repr__(self) -> str:
+        table = text_table(self._groups_table(), counts=["N", "Observed"])
+        return f"{self._title()}\n\n{table}\n\n {self._test_line()}"
+
+    def summary(self) -> Summary:
+        """The printout of R ``survdiff``: the groups table and the chi-square test."""
+        html = (
+            html_para(self._title())
+            + html_table(self._groups_table(), counts=["N", "Observed"])
+            + html_para(
+                f"Chisq = {self.statistic:.2f} on {self.df} df, p = {fmt_p_html(self.p_value)}"
+            )
+        )
+        return Summary(repr(self), html)
+
     def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False) + self.table.to_html()
+        return self.summary().html
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,8 +151,22 @@ class OneSampleResult:
         """One-row DataFrame of all fields."""
         return pd.DataFrame([{k: getattr(self, k) for k in self.__dataclass_fields__}])
 
+    def __repr__(self) -> str:
+        return (
+            f"One-sample log-rank test against a reference curve, n = {self.n}\n"
+            f"Observed {self.observed:g}, expected {self.expected:.2f}, "
+            f"O/E {self.ratio:.3f} ({1 - self.alpha:.0%} CI {self.ratio_lower:.3f} to "
+            f"{self.ratio_upper:.3f})\n"
+            f" Chisq= {self.statistic:.1f}  on 1 degrees of freedom, "
+            f"p= {fmt_p_text(self.p_value)}"
+        )
+
+    def summary(self) -> Summary:
+        """The test as text (R style) and as an HTML table."""
+        return Summary(repr(self), html_table(self.to_frame(), index=False, pvalues=["p_value"]))
+
     def _repr_html_(self) -> str:
-        return self.to_frame().to_html(index=False)
+        return self.summary().html
 
 
 def logrank(
@@ -106,6 +175,8 @@ def logrank(
     groups: Any,
     strata: Any = None,
     rho: float = 0,
+    *,
+    entry: Any = None,
 ) -> LogrankResult:
     """Log-rank / Fleming-Harrington G-rho test of equal survival in k groups.
 
@@ -120,6 +191,13 @@ def logrank(
     rho : float
         Weight ``S(t-)^rho`` with S the pooled left-continuous Kaplan-Meier within the
         stratum; 0 gives the log-rank test.
+    entry : array_like, shape (n,), optional
+        Delayed-entry times (counting-process input ``(entry, duration]``, left
+        truncation): a row is in the risk sets of times ``entry < t <= duration``. R's
+        ``survdiff`` refuses such data ("Right censored data only"); the test computed
+        here is the score test of ``coxph(Surv(entry, t, d) ~ factor(g) + strata(s),
+        ties = "exact")``, which is ``survdiff``'s statistic whenever there is no
+        delayed entry. Only ``rho = 0``.
 
     Returns
     -------
@@ -133,7 +211,9 @@ def logrank(
     References
     ----------
     R ``survival::survdiff(Surv(t, d) ~ g + strata(s), rho = rho)``; Harrington and
-    Fleming (1982), Biometrika 69, 553-566.
+    Fleming (1982), Biometrika 69, 553-566. With ``entry``: the score test at
+    ``beta = 0`` of the exact (discrete) partial likelihood, R ``coxph(..., ties =
+    "exact")$score`` (Kalbfleisch and Prentice 2002, 4.2 and 7.2).
 
     Examples
     --------
@@ -145,6 +225,14 @@ def logrank(
     if rho < 0:
         raise ValueError(f"rho must be non-negative, but was {rho!r}")
     t, d, _ = _prepare(durations, events)
+    e = None
+    if entry is not None:
+        e = _entry(entry, t)
+        if rho != 0:
+            raise ValueError(
+                f"rho must be 0 with entry (counting-process data), but was {rho!r}: "
+                "R has no G-rho test for such data to check it against"
+            )
     levels, g = _codes(groups, "groups", t.size)
     if levels.size < 2:
         raise ValueError(f"groups must hold at least two levels, but had {levels.tolist()!r}")
@@ -155,9 +243,12 @@ def logrank(
     ti = _integer_times(t)  # counting path: empty time slots simply count zero
     if ti is not None:
         m = int(ti.max()) + 1
+        # last time slot at or before each entry (slots are the integers 0..m-1)
+        ke = None if e is None else np.minimum(np.floor(e), m - 1).astype(np.int64)
     else:
         times, ti = _time_index(t)
         m = times.size
+        ke = None if e is None else np.searchsorted(times, e, side="right") - 1
     k = levels.size
     cell = ti * k
     if s is not None:
@@ -170,6 +261,14 @@ def logrank(
     dev = both[1::2].reshape(n_s, m, k).astype(float)
     tot = (both[0::2] + both[1::2]).reshape(n_s, m, k).astype(float)
     risk = np.cumsum(tot[:, ::-1, :], axis=1)[:, ::-1, :]  # at risk per group
+    if ke is not None:
+        # rows are not at risk at or before their entry: subtract them at every slot <= ke
+        cell0 = ke * k + g
+        if s is not None:
+            cell0 = cell0 + s.astype(np.int64) * (m * k)
+        late = ke >= 0
+        gone = np.bincount(cell0[late], minlength=size).reshape(n_s, m, k).astype(float)
+        risk = risk - np.cumsum(gone[:, ::-1, :], axis=1)[:, ::-1, :]
     y = risk.sum(axis=2)  # pooled at risk, (s, m)
     dd = dev.sum(axis=2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,6 +305,7 @@ def logrank(
         variance=pd.DataFrame(var, index=index, columns=index),
         rho=rho,
         n_strata=n_s,
+        entry=e is not None,
     )
 
 

@@ -208,8 +208,8 @@ def rmst_difference(
     --------
     >>> res = rmst_difference([2, 4, 6, 8, 3, 5, 9, 12], [1, 1, 0, 1, 1, 0, 1, 1],
     ...                       ["a"] * 4 + ["b"] * 4, tau=8)
-    >>> round(res.contrasts.loc["RMST difference", "estimate"], 4)
-    1.5
+    >>> round(res.difference.estimate, 4)
+    1.25
     """
     alpha = check_alpha(alpha)
     t, d, _ = _prepare(durations, events)

@@ -224,3 +224,12 @@ def test_counting_errors(kwargs, match):
 def test_counting_logrank_refuses_rho():
     with pytest.raises(ValueError, match=r"rho must be 0 with entry"):
         logrank([1, 2, 3, 4], [1, 1, 0, 1], [0, 0, 1, 1], rho=1, entry=[0, 0, 1, 0])
+
+
+def test_published_curve_is_withheld_for_delayed_entry():
+    # the disclosure grouping covers events and censorings, not entries (yet)
+    from evalkit.disclosure import publishable_curve
+
+    d = read_csv("cp_weekly.csv")
+    assert publishable_curve(kaplan_meier(d.stop, d.event, entry=d.entry), 5) is None
+    assert publishable_curve(kaplan_meier(d.stop, d.event), 5) is not None

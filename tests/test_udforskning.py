@@ -49,7 +49,8 @@ def test_exploration_notebook_runs_on_the_demo_project(demo_config, tmp_path: Pa
 
     assert "2500" in text("participants") and "10000" in text("participants")
     assert "selvforsoergelse" in text("spells")
-    assert any("image/png" in o.get("data", {}) for o in outputs["km"])
+    # the figure shows once: it is returned, and not also left open in pyplot
+    assert sum("image/png" in o.get("data", {}) for o in outputs["km"]) == 1
     kinds = [sorted(o.get("data", {})) for o in outputs["compare"]]
     assert ["image/png", "text/plain"] in kinds  # the love plot
     assert "ipw-att" in text("compare") and "smd" in text("compare").lower()

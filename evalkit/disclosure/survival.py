@@ -145,7 +145,9 @@ def publishable_curve(km, threshold: int = 5):
     -------
     KaplanMeierResult or None
         The Kaplan-Meier estimate (same interval type and level) of the data with every
-        time moved to the end of its interval; None when no curve can be published.
+        time moved to the end of its interval; None when no curve can be published,
+        and None for a fit with delayed entry (``entry=``, left truncation): its numbers
+        at risk also rise with entries, which the grouping does not cover yet.
 
     Raises
     ------
@@ -162,6 +164,8 @@ def publishable_curve(km, threshold: int = 5):
     from evalkit.survival import kaplan_meier
 
     threshold = check_positive_int(threshold, "threshold")
+    if getattr(km, "entry", False):
+        return None
     tab = km.table
     d = tab["events"].to_numpy(dtype=float)
     c = tab["censored"].to_numpy(dtype=float)

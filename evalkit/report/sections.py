@@ -371,11 +371,20 @@ def survival(a: Analysis) -> Html:
             f"Afgang = første uge i {k} sammenhængende uger uden ydelse."
             + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
         )
-    if hidden:
+    late = [label for label in hidden if getattr(a.curves[label], "entry", False)]
+    few = [label for label in hidden if label not in late]
+    if few:
         fig_html += (
-            f"<p>Kurven vises ikke for {_e(', '.join(hidden))}: der er færre end {thr} "
+            f"<p>Kurven vises ikke for {_e(', '.join(few))}: der er færre end {thr} "
             f"afgange eller færre end {thr} censurerede i alt, så kurven ville vise en lille "
             "gruppe (diskretionering).</p>"
+        )
+    if late:
+        fig_html += (
+            f"<p>Kurven vises ikke for {_e(', '.join(late))}: nogle startede før dataenes "
+            "første uge og tælles først med fra den uge (forsinket indgang); sådan en kurve "
+            "kan endnu ikke grupperes, så den med sikkerhed ikke viser en lille gruppe "
+            "(diskretionering).</p>"
         )
     rows = []
     for label, km in shown.items():

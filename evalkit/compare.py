@@ -460,12 +460,13 @@ def love_plot(balance: pd.DataFrame, ax: Any = None) -> Any:
     >>> df = pd.DataFrame({"t": [1, 0, 1, 0], "age": [30.0, 40, 50, 60]})
     >>> fig = love_plot(balance_table(df, "t", ["age"]))
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
+
+    from evalkit._figure import NotebookFigure
 
     balance = _check_balance(balance)
     if ax is None:
-        fig = Figure(figsize=(6.5, 1.2 + 0.35 * len(balance)), layout="constrained")
+        fig = NotebookFigure(figsize=(6.5, 1.2 + 0.35 * len(balance)), layout="constrained")
         ax = fig.add_subplot()
     else:
         fig = ax.figure

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from evalkit._checks import check_option, check_positive_int
+from evalkit._figure import NotebookFigure
 from evalkit.formatting import fmt_count, fmt_number, fmt_percent
 
 __all__ = [
@@ -129,7 +130,7 @@ def _pvalue_text(pvalue: Any) -> str:
 
 def _new_figure(rows: int, figsize: tuple[float, float], ratios: Sequence[float] | None):
     """A Figure outside pyplot (see the module docstring) and its axes."""
-    fig = Figure(figsize=figsize)
+    fig = NotebookFigure(figsize=figsize)
     if rows == 1:
         return fig, [fig.add_subplot()]
     axes = fig.subplots(rows, 1, sharex=True, gridspec_kw={"height_ratios": list(ratios)})

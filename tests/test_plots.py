@@ -142,6 +142,8 @@ def test_figures_stay_out_of_pyplot(curves):
     ]
     assert plt.get_fignums() == []
     assert all(isinstance(f, Figure) for f in figs)
+    # ... and shows itself in a notebook even when pyplot has never been used
+    assert figs[0]._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_median_line_pvalue_and_censor_marks():

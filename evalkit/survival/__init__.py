@@ -3,7 +3,7 @@
 Kaplan-Meier (:mod:`.km`) and Nelson-Aalen (:mod:`.nelson_aalen`), also for
 counting-process input with delayed entry, log-rank tests (:mod:`.logrank`), restricted
 mean survival time (:mod:`.rmst`), cumulative incidence with competing exits
-(:mod:`.competing`) and Cox regression (:mod:`.cox`, with :mod:`.concordance`,
+(:mod:`.competing`), Fine-Gray regression (:mod:`.finegray`) and Cox regression (:mod:`.cox`, with :mod:`.concordance`,
 :mod:`.cox_zph` and predicted curves in :mod:`.survfit_cox`). Every result prints like R
 (``repr``/``summary()``) and shows as HTML in a notebook. See
 ``docs/estimators-survival.md`` for the formulas.
@@ -14,6 +14,7 @@ from evalkit.survival.competing import CumulativeIncidenceResult, cumulative_inc
 from evalkit.survival.concordance import ConcordanceResult, concordance, concordance_index
 from evalkit.survival.cox import CoxResult, cox
 from evalkit.survival.cox_zph import CoxZphResult, cox_zph
+from evalkit.survival.finegray import FineGrayResult, fine_gray
 from evalkit.survival.km import KaplanMeierResult, kaplan_meier
 from evalkit.survival.logrank import (
     LogrankResult,
@@ -31,6 +32,7 @@ __all__ = [
     "CoxSurvivalResult",
     "CoxZphResult",
     "CumulativeIncidenceResult",
+    "FineGrayResult",
     "KaplanMeierResult",
     "LogrankResult",
     "NelsonAalenResult",
@@ -42,6 +44,7 @@ __all__ = [
     "cox",
     "cox_zph",
     "cumulative_incidence",
+    "fine_gray",
     "kaplan_meier",
     "logrank",
     "logrank_one_sample",

@@ -13,11 +13,12 @@ import html
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Summary"]
+__all__ = ["Summary", "SummaryTable"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,26 @@ class Summary:
 
     def _repr_html_(self) -> str:
         return self.html
+
+
+class SummaryTable(pd.DataFrame):
+    """A coefficient table that also prints R's ``summary()`` when called.
+
+    ``fit.summary`` is the DataFrame; ``fit.summary()`` the printout (:class:`Summary`),
+    as the Cox results do. Operations on the table give plain DataFrames.
+    """
+
+    _metadata: ClassVar[list[str]] = ["_summarise"]
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    def __call__(self) -> Summary:
+        summarise = getattr(self, "_summarise", None)
+        if summarise is None:
+            raise TypeError("this table is not attached to a fitted model")
+        return summarise()
 
 
 def _is_whole(values: Iterable[float]) -> bool:

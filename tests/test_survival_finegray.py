@@ -72,6 +72,10 @@ def test_predicted_cif_matches_predict_crr(fits, case):
     assert pred.columns.tolist() == ["time", *range(len(NEWDATA[case]))]
     assert_close(pred["time"], ref["uftime"])
     assert_close(pred.drop(columns="time").to_numpy(), want, name="cif")
+    # at chosen times: the step function (0 before the first event time)
+    t = ref["uftime"]
+    at = fit.predict(NEWDATA[case], times=[t[0] / 2, t[2], (t[2] + t[3]) / 2])
+    assert_close(at.drop(columns="time").to_numpy(), np.vstack([0 * want[0], want[2], want[2]]))
 
 
 def test_summary_prints_like_summary_crr(fits):

@@ -51,6 +51,14 @@ def test_exploration_notebook_runs_on_the_demo_project(demo_config, tmp_path: Pa
     assert "selvforsoergelse" in text("spells")
     # the figure shows once: it is returned, and not also left open in pyplot
     assert sum("image/png" in o.get("data", {}) for o in outputs["km"]) == 1
+    # the survival tools: one figure each, R-style printouts
+    for cell in ("km-groups", "cif"):
+        assert sum("image/png" in o.get("data", {}) for o in outputs[cell]) == 1, cell
+    assert "Log-rank test: Chisq" in text("km-groups") and "n.risk" not in text("km")
+    assert "Tests:" in text("cif") and "Estimates and Variances" in text("cif")
+    assert "Competing Risks Regression" in text("finegray") and "sexM" in text("finegray")
+    assert "RMST (M)-(K)" in text("rmst")
+    assert "0 forløb startede før dataenes første uge" in text("left-truncation")
     kinds = [sorted(o.get("data", {})) for o in outputs["compare"]]
     assert ["image/png", "text/plain"] in kinds  # the love plot
     assert "ipw-att" in text("compare") and "smd" in text("compare").lower()

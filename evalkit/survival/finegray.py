@@ -303,7 +303,7 @@ class FineGrayResult:
         df = len(self.summary)
         return stat, df, float(chi2.sf(stat, df))
 
-    def predict(self, newdata: pd.DataFrame) -> pd.DataFrame:
+    def predict(self, newdata: pd.DataFrame, times: Any = None) -> pd.DataFrame:
         """Predicted cumulative incidence for covariate profiles, as R ``predict.crr``.
 
         Parameters
@@ -311,21 +311,29 @@ class FineGrayResult:
         newdata : DataFrame
             One row per profile, with the model's covariate columns (categorical ones
             with levels the model knows).
+        times : array_like, optional
+            Evaluate the (right-continuous, 0 before the first event) step functions at
+            these times instead of at every event time of the cause (R's rows).
 
         Returns
         -------
         DataFrame
-            ``time`` (the event times of the cause of interest) and one column per
-            profile (``newdata``'s index): ``1 - exp(-exp(z b) sum_{u <= t} dLambda_0(u))``.
+            ``time`` and one column per profile (``newdata``'s index):
+            ``1 - exp(-exp(z b) sum_{u <= t} dLambda_0(u))``.
         """
         if not isinstance(newdata, pd.DataFrame):
             raise TypeError(f"newdata must be a DataFrame, but was {type(newdata).__name__}")
         z = np.ascontiguousarray(self._design.build(newdata))
         lp = z @ self.summary["coef"].to_numpy()
         cumhaz = np.cumsum(self.baseline_jumps)
+        time = self.times
+        if times is not None:
+            time = _numeric_1d(times, "times").astype(float)
+            i = np.searchsorted(self.times, time, side="right") - 1
+            cumhaz = np.where(i >= 0, cumhaz[np.clip(i, 0, None)], 0.0)
         cif = 1 - np.exp(-np.exp(lp)[None, :] * cumhaz[:, None])
         out = pd.DataFrame(cif, columns=list(newdata.index))
-        out.insert(0, "time", self.times)
+        out.insert(0, "time", time)
         return out
 
     def to_frame(self) -> pd.DataFrame:

@@ -104,7 +104,7 @@ class CoxSurvivalResult:
     def plot(self, ax: Any = None, *, ci: bool = True) -> Any:
         """Step curves with their bands, one per curve; returns the Axes."""
         if ax is None:
-            from matplotlib.figure import Figure
+            from evalkit._figure import NotebookFigure as Figure  # shows itself, once
 
             ax = Figure().subplots()
         for lab in self.curves:

@@ -399,6 +399,7 @@ def _monthly(ctx: EvaluationContext, crit: dict[str, Any], months: pd.DatetimeIn
         types=crit.get("types", measures.COMPANY_TYPES),
         include_hours=crit.get("include_hours", True),
         min_months=crit.get("min_months"),
+        longer_than_months=crit.get("longer_than_months"),
     )
 
 
@@ -758,7 +759,7 @@ _ALLOWED = {
     "subgroup", "activity", "baseline", "types", "include_hours", "min_months", "question",
     "min_answer", "area", "source", "note", "among", "weeks", "min_weeks", "census", "path",
     "end_window", "window", "benefits", "baseline_from_data", "detail", "reading",
-    "within_days", "within_months", "min_count",
+    "within_days", "within_months", "min_count", "longer_than_months",
 }  # fmt: skip
 _READINGS = ("at_week", "by_week")  # employed_26: status in week 26, or reached by it
 # Kinds whose verdict is exact already, or (O/E) has no census reading.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import evalkit.seed_promise_measures  # noqa: F401  (the seeds' own promise measures)
 from evalkit.promises import NotMeasured, Promise, PromiseContext, register_measure
 from evalkit.results import Estimate
 

@@ -51,6 +51,7 @@ __all__ = [
     "monthly_shares",
     "national_share_series",
     "paid_share",
+    "praktik_anchors",
     "rank_of",
     "rate_per_month",
     "retention",
@@ -406,16 +407,9 @@ def hours_by_week(
         raise ValueError(f"weeks_before must be >= 0, but was {weeks_before!r}")
     weeks_after = check_positive_int(weeks_after, "weeks_after")
     cols = list(range(-weeks_before, weeks_after + 1))
-    a = _overlapping(activities, [type], start, end)
-    a = a[a["person_id"].isin(participants["person_id"])]
-    first = a.groupby("person_id")["start_date"].min()
-    order = pd.Series(np.arange(len(participants)), index=participants["person_id"].to_numpy())
-    order = order[~order.index.duplicated()]
-    anchors = pd.DataFrame({"anchor": _monday(first.reindex(order.index).dropna())})
-    anchors["pos"] = order.reindex(anchors.index).to_numpy()
-    anchors = anchors.sort_values(["anchor", "pos"], kind="stable")
-    labels = [f"Borger {i}" for i in range(1, len(anchors) + 1)]
-    label_of = pd.Series(labels, index=anchors.index, dtype=object)
+    anchors = praktik_anchors(participants, activities, type, start, end)
+    labels = list(anchors["label"])
+    label_of = anchors["label"]
     out = pd.DataFrame(np.nan, index=pd.Index(labels, name="borger"), columns=cols)
     if len(anchors) == 0:
         return out
@@ -431,6 +425,34 @@ def hours_by_week(
     wide = table.pivot_table(index="borger", columns="week", values="hours", aggfunc="sum")
     out.loc[wide.index, wide.columns] = wide.to_numpy()
     return out
+
+
+def praktik_anchors(
+    participants: pd.DataFrame,
+    activities: pd.DataFrame,
+    type: str = "virksomhedspraktik",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """Week 0 of each participant with an activity of ``type``: the Monday of the first one.
+
+    Returns
+    -------
+    DataFrame
+        Index ``person_id``; ``anchor`` (the Monday) and ``label`` (``Borger 1`` ... in
+        order of the anchor, ties in the order of ``participants``), used by
+        :func:`hours_by_week` and :func:`evalkit.praktik_hours.weekly_states`.
+    """
+    a = _overlapping(activities, [type], start, end)
+    a = a[a["person_id"].isin(participants["person_id"])]
+    first = a.groupby("person_id")["start_date"].min()
+    order = pd.Series(np.arange(len(participants)), index=participants["person_id"].to_numpy())
+    order = order[~order.index.duplicated()]
+    anchors = pd.DataFrame({"anchor": _monday(first.reindex(order.index).dropna())})
+    anchors["pos"] = order.reindex(anchors.index).to_numpy()
+    anchors = anchors.sort_values(["anchor", "pos"], kind="stable")
+    anchors["label"] = [f"Borger {i}" for i in range(1, len(anchors) + 1)]
+    return anchors[["anchor", "label"]]
 
 
 def hours_distribution(

@@ -203,3 +203,179 @@ def test_courses_can_be_filtered_by_kind(tmp_path: Path) -> None:
     r = evaluate_criteria(ctx(make_config(tmp_path, [crit]), p, spells_for(p, [0] * 4),
                               activities=acts))[0]  # fmt: skip
     assert r.estimate == 2 and r.verdict == "ikke opfyldt"
+
+
+# --------------------------------------------------------------------------- 004
+def test_praktik_counts_once_it_has_lasted_more_than_3_months_with_its_history() -> None:
+    p = pd.DataFrame({"person_id": ["a", "b", "c", "d"]})
+    acts = pd.DataFrame({
+        "person_id": ["a", "b", "b", "c", "d"],
+        "type": "virksomhedspraktik",
+        # a: began 15 October, before the window; b: two praktikker back to back;
+        # c: 3 months exactly (not more); d: ongoing from 1 March
+        "start_date": pd.to_datetime(["2019-10-15", "2019-12-01", "2020-02-01", "2020-01-01",
+                                      "2020-03-01"]),
+        "end_date": pd.to_datetime(["2020-02-10", "2020-01-31", "2020-04-30", "2020-03-31",
+                                    None]),
+    })  # fmt: skip
+    months = pd.date_range("2020-01-01", periods=6, freq="MS")
+    got = measures.monthly_activity(p, acts, None, months, types=["virksomhedspraktik"],
+                                    include_hours=False,
+                                    longer_than_months={"virksomhedspraktik": 3})  # fmt: skip
+    # a: 15 Oct + 3 months = 15 Jan < 31 Jan: January; February up to its end on 10 Feb
+    assert got[0].tolist() == [True, True, False, False, False, False]
+    # b: one spell from 1 December; 1 March < 31 March: March and April
+    assert got[1].tolist() == [False, False, True, True, False, False]
+    # c: 1 January + 3 months = 1 April, not before its end on 31 March: never
+    assert not got[2].any()
+    # d: 1 March + 3 months = 1 June < 30 June: June
+    assert got[3].tolist() == [False, False, False, False, False, True]
+    # without the history a (begun before the window) would not count in January
+    cut = acts.assign(start_date=acts["start_date"].clip(lower=T("2020-01-01")))
+    later = measures.monthly_activity(p, cut, None, months, types=["virksomhedspraktik"],
+                                      include_hours=False,
+                                      longer_than_months={"virksomhedspraktik": 3})  # fmt: skip
+    assert not later[0].any()
+
+
+def test_min_months_runs_use_the_months_before_the_window() -> None:
+    p = pd.DataFrame({"person_id": ["a"]})
+    acts = pd.DataFrame({"person_id": ["a"], "type": "virksomhedspraktik",
+                         "start_date": pd.to_datetime(["2019-11-01"]),
+                         "end_date": pd.to_datetime(["2020-02-29"])})  # fmt: skip
+    months = pd.date_range("2020-01-01", periods=3, freq="MS")
+    got = measures.monthly_activity(
+        p,
+        acts,
+        None,
+        months,
+        types=["virksomhedspraktik"],
+        include_hours=False,
+        min_months={"virksomhedspraktik": 4},
+    )
+    assert got[0].tolist() == [True, True, False]  # a 4-month run from November
+
+
+def test_praktik_spells_merge_overlapping_and_adjacent_rows() -> None:
+    acts = pd.DataFrame({
+        "person_id": ["a", "a", "a", "a", "b"],
+        "type": ["virksomhedspraktik"] * 4 + ["smaajob"],
+        "start_date": pd.to_datetime(["2020-01-01", "2020-01-20", "2020-03-01", "2020-05-01",
+                                      "2020-01-01"]),
+        "end_date": pd.to_datetime(["2020-02-29", "2020-02-10", None, "2020-06-30",
+                                    "2020-02-01"]),
+    })  # fmt: skip
+    sp = measures.praktik_spells(acts)
+    assert sp["person_id"].tolist() == ["a"]
+    assert sp["start_date"].dt.strftime("%m-%d").tolist() == ["01-01"]
+    assert pd.isna(sp["end_date"].iloc[0])  # the open praktik from 1 March runs on
+
+
+def test_status_at_and_ever_in_status() -> None:
+    p = pd.DataFrame({"person_id": ["a", "b", "c"]})
+    st = pd.DataFrame({"person_id": ["a", "a", "b", "c"],
+                       "week": pd.to_datetime(["2020-03-02", "2020-03-09", "2020-03-09",
+                                               "2020-01-06"]),
+                       "status": ["kontanthjaelp", "fleksjob", "selvforsoergende",
+                                  "ressourceforloeb"]})  # fmt: skip
+    assert measures.status_at(p, st, T("2020-03-12")).tolist() == [
+        "fleksjob", "selvforsoergende", None]  # fmt: skip
+    ever = measures.ever_in_status(p, st, ["fleksjob", "ressourceforloeb"], T("2020-02-01"))
+    assert ever.tolist() == [1.0, 0.0, 0.0]
+
+
+# --------------------------------------------------------------------------- 000, 001 follow-up
+def test_followup_coverage_periods_by_hand() -> None:
+    from evalkit.followup import followup_coverage
+
+    acts = pd.DataFrame({
+        "person_id": ["a", "a", "a", "b", "b", "c"],
+        "type": ["virksomhedspraktik", "samtale", "samtale", "virksomhedspraktik", "samtale",
+                 "samtale"],
+        # a: 20 days -> periods 6-12, 13-19, 20-25 Jan; follow-ups on 8 and 21 Jan
+        # b: open praktik from 3 Feb, cut at 16 Feb -> 2 periods; follow-up on 10 Feb is in
+        #    the second; c has no praktik, so the follow-up of c counts for none
+        "start_date": pd.to_datetime(["2020-01-06", "2020-01-08", "2020-01-21", "2020-02-03",
+                                      "2020-02-10", "2020-01-08"]),
+        "end_date": pd.to_datetime(["2020-01-25", None, None, None, None, None]),
+        "detail": [None, "opfølgning", "opfølgning", None, "opfølgning", "opfølgning"],
+    })  # fmt: skip
+    got = followup_coverage(acts, ["virksomhedspraktik"], 7, followup_detail=["opfølgning"],
+                            cutoff=T("2020-02-16").date())  # fmt: skip
+    assert got.to_dict("records") == [
+        {"person_id": "a", "periods": 3, "covered": 2},
+        {"person_id": "b", "periods": 2, "covered": 1},
+    ]
+    four = followup_coverage(acts, ["virksomhedspraktik"], 28, persons=["a"])
+    assert four.to_dict("records") == [{"person_id": "a", "periods": 1, "covered": 1}]
+
+
+# --------------------------------------------------------------------------- 000 hours
+def _hours_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Three persons, praktik from the week of 6 January 2020 (week 0).
+
+    a: on benefit, praktik weeks 0-2, hours from week 2; b: self-supporting from week 1
+    (37 hours); c: on benefit, praktik weeks 0-1, never hours.
+    """
+    p = pd.DataFrame({"person_id": ["a", "b", "c"]})
+    acts = pd.DataFrame({"person_id": ["a", "b", "c"], "type": "virksomhedspraktik",
+                         "start_date": pd.to_datetime(["2020-01-07", "2020-01-06", "2020-01-08"]),
+                         "end_date": pd.to_datetime(["2020-01-24", "2020-01-24", "2020-01-17"]),
+                         "hours": [20.0, 25.0, 30.0]})  # fmt: skip
+    weeks = pd.date_range("2019-12-30", periods=5, freq="7D")  # weeks -1 ... 3
+    rows = []
+    for w, wk in enumerate(weeks, start=-1):
+        rows.append(("a", wk, "kontanthjaelp", 6.0 + w if w >= 2 else 0.0))
+        rows.append(("b", wk, "selvforsoergende" if w >= 1 else "kontanthjaelp",
+                     37.0 if w >= 1 else 0.0))  # fmt: skip
+        rows.append(("c", wk, "kontanthjaelp", 0.0))
+    st = pd.DataFrame(rows, columns=["person_id", "week", "status", "hours"])
+    return p, acts, st
+
+
+def test_weekly_states_and_hours_keep_self_support_apart() -> None:
+    from evalkit import praktik_hours as ph
+    from evalkit.seeds_measures import hours_by_week
+
+    p, acts, st = _hours_frames()
+    h = hours_by_week(p, acts, st, weeks_before=1, weeks_after=3)
+    s = ph.weekly_states(p, acts, st, weeks_before=1, weeks_after=3)
+    assert s.loc["Borger 1"].tolist() == ["ydelse", "praktik", "praktik", "praktik", "ydelse"]
+    assert s.loc["Borger 2"].tolist()[:3] == ["ydelse", "praktik", "selvforsoergende"]
+    d = ph.hours_by_state(h, s, threshold=1).set_index("week")
+    # week 2: a (8 h) and c (0 h) on benefit; b self-supporting with 37 h, not in the hours
+    assert (d.loc[2, "n"], d.loc[2, "n_benefit"], d.loc[2, "n_self"]) == (3, 2, 1)
+    assert d.loc[2, "median"] == pytest.approx(4.0) and d.loc[2, "x_hours"] == 1
+    assert d.loc[2, "share_self"] == pytest.approx(1 / 3)
+    assert d.loc[2, "q3"] == pytest.approx(6.0)  # R type 7 of (0, 8)
+    f = ph.first_hours(h, s)
+    # a: hours in week 2; b: off benefit from week 1, censored at week 0; c: no hours to 3
+    assert f.to_dict("list") == {"duration": [2, 0, 3], "event": [1, 0, 0]}
+
+
+def test_praktik_extent_weeks_and_hours_by_hand() -> None:
+    from evalkit.praktik_hours import praktik_extent
+
+    p, acts, _ = _hours_frames()
+    ext = praktik_extent(p, acts, end=T("2020-12-31").date())
+    # 7-24 Jan: 18 days = 3 weeks; 6-24 Jan: 19 days = 3 weeks; 8-17 Jan: 10 days = 2 weeks
+    assert ext["weeks"].tolist() == [3, 3, 2]
+    assert ext["hours"].tolist() == [60.0, 75.0, 60.0]
+
+
+# --------------------------------------------------------------------------- 004 paid hours
+def test_paid_change_first_and_last_months_by_hand() -> None:
+    p = pd.DataFrame({"person_id": ["a", "b", "c", "d"], "start_date": T("2020-01-01")})
+    acts = pd.DataFrame({
+        "person_id": ["a", "b", "b", "c"],
+        "type": ["smaajob", "virksomhedspraktik", "virksomhedspraktik", "loentilskud"],
+        "start_date": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-04-01", "2020-03-01"]),
+        "end_date": pd.to_datetime(["2020-01-31", "2020-04-30", "2020-04-30", "2020-04-30"]),
+        "detail": ["hel", "ingen", "delvis", "delvis"],
+    })  # fmt: skip
+    months = pd.date_range("2020-01-01", periods=4, freq="MS")
+    table, est = measures.paid_change(p, acts, None, months, k=2)
+    # paid: Jan a; Feb -; Mar c; Apr b (delvis from April), c
+    assert table["x"].tolist() == [1, 0, 1, 2] and table["n"].tolist() == [4] * 4
+    assert est.estimate == pytest.approx((1 / 4 + 2 / 4) / 2 - (1 / 4 + 0) / 2)
+    assert est.details["first"] == ["2020-01", "2020-02"]

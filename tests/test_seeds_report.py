@@ -165,14 +165,20 @@ def test_flere_skal_med_groups_group1_monthly_and_pay(analysis) -> None:
     html = seed_sections(a)
     text = _text(html)
     assert "gruppe 1" in text and "gruppe 3" in text and "I alt 255" in text
-    assert "mod målet 40,0 %" in html.replace("\u00a0", " ") and "Landsgennemsnit" in text
+    assert "mod målet 40,0 %" in html.replace("\u00a0", " ")
+    assert "Kommunens egen opgørelse" in text and "mere end 3 sammenhængende måneder" in text
+    # the other Flere skal med kommuner on the same definition (bilag 3)
+    assert "Flere skal med-kommunerne med samme definition" in text
     for kommune in ("Holstebro", "Viborg", "Silkeborg", "Ikast-Brande"):
         assert kommune in text
-    assert "Alle virksomhedsrettede forløb" in text and "hel eller delvis løn" in text
+    # the application's denominator for the pay share: group 1, with all groups beside it
+    assert "Gruppe 1: alle virksomhedsrettede forløb" in text and "Alle grupper" in text
+    assert "Andelen i lønnede timer måned for måned" in text
+    assert "Gruppe 1, 2 og 3: forløb og status ved udgangen" in text
 
 
 def test_sections_dispatch_table_is_complete() -> None:
-    assert len(SECTIONS) == 17
+    assert len(SECTIONS) == 19
     assert all(callable(f) and f.__doc__ for f in SECTIONS.values())
 
 

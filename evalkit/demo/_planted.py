@@ -12,16 +12,33 @@ PLANTED: dict[str, dict[str, float]] = {
         "age_log_hr_per_10y": -0.15,
         "kommune_share_jobparate_start": 0.054,
         "kommune_share_jobparate_end": 0.046,
+        # promises: a job conversation in each month after the start (months 0-7, on day
+        # 31 j + 0..24, so 6 of them fall in the first 6 months), and
+        # the cv- og jobværksted begun on day 0-27 (so within 14 days: 0.9 * 14 / 28)
+        "p_jobsamtale_month": 0.9,
+        "p_six_jobsamtaler_6_months": 0.9**6,
+        "p_workshop": 0.9,
+        "p_workshop_14_days": 0.45,
     },
     "ringkobing-skjern-stv": {
         "share_virksomhedsrettet_baseline_aktivitetsparat": 0.146,
         "share_virksomhedsrettet_end_aktivitetsparat": 0.40,
         "share_virksomhedsrettet_baseline_ressourceforloeb": 0.23,
         "share_virksomhedsrettet_end_ressourceforloeb": 0.43,
+        # a follow-up is held in each 4-week period of a company-based course
+        "p_followup_4_weeks": 0.8,
     },
     "hedensted-samtale": {
         "p_involving_jobparat": 0.88,
         "p_involving_forsikret": 0.93,
+        # the second question, "givet større viden om arbejdsmarkedet" (agree 4-5)
+        "p_knowledge_if_involving": 0.92,
+        "p_knowledge_otherwise": 0.35,
+        "p_both_jobparat": 0.88 * 0.92,
+        "p_both_forsikret": 0.93 * 0.92,
+        # share of the conversations that are self-booked at the project's end (linear
+        # from 0 at the start)
+        "selfbooking_share_end": 0.45,
         # Joblog: jobs applied for per week among users, and the share using the Joblog,
         # in the 13 weeks before and the first 13 weeks of the project (docs/demo-data.md)
         "joblog_rate_before_jobparat": 4.0,
@@ -40,6 +57,15 @@ PLANTED: dict[str, dict[str, float]] = {
         # from praktik start to the first hours (geometric)
         "p_hours_after_praktik": 0.75,
         "weeks_to_first_hours": 5.0,
+        # a mentor in the praktik, a follow-up at the company in each praktik week
+        "p_mentor": 0.9,
+        "p_followup_week": 0.85,
     },
-    "herning-flere-skal-med": {"share_gruppe1_end": 0.50},
+    "herning-flere-skal-med": {
+        # the kommune's raw measure: group 1 in company-based activity or with paid hours
+        "share_gruppe1_start": 0.30,
+        "share_gruppe1_end": 0.50,
+        # group 2 before the rehabiliteringsteam: ressourceforløb, fleksjob, førtidspension
+        "p_group2_rehab": 0.55,
+    },
 }

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from evalkit.demo._definitions import jobcentre_unemployment
 from evalkit.demo._planted import PLANTED
 from evalkit.demo._simulate import _covariates, _eta, _monday
 
@@ -40,7 +41,8 @@ def _praktik_hours(
     tau = np.arange(n_weeks)[None, :] - first[:, None]
     h = np.minimum(start_h[:, None] + tau * slope * 4, 30.0)
     h = np.round(h * 2) / 2
-    h = np.where(rng.random((n, n_weeks)) < 0.1, 0.0, h)  # a week without shifts
+    # a week without shifts now and then, but never the first week with hours
+    h = np.where((rng.random((n, n_weeks)) < 0.1) & (tau != 0), 0.0, h)
     on_benefit = status != "selvforsoergende"
     paid = ever[:, None] & (tau >= 0) & on_benefit
     return np.where(paid, h, np.where(on_benefit, 0.0, hours))
@@ -111,7 +113,11 @@ def _as_jobindsats(bench: pd.DataFrame, extras: tuple[str, ...]) -> pd.DataFrame
 
 
 def _benchmarks(
-    rng: np.random.Generator, spec: DemoProject, participants: pd.DataFrame, weeks: pd.DatetimeIndex
+    rng: np.random.Generator,
+    spec: DemoProject,
+    participants: pd.DataFrame,
+    weeks: pd.DatetimeIndex,
+    seed: int = 2024,
 ) -> pd.DataFrame:
     """National curve (mixture over a simulated national population) and monthly indicators."""
     rows: list[pd.DataFrame] = []
@@ -183,20 +189,10 @@ def _benchmarks(
             )
         )
     if "samtaler" in spec.extras:
-        kommuner = [f"Kommune {i:02d}" for i in range(1, 98)] + [spec.kommune]
-        rate = np.clip(rng.normal(4.2, 0.9, len(kommuner)), 1.8, 8)
+        # levels of 98 draws (kept, so the stream is unchanged); 94 jobcentres by month
+        rate = np.clip(rng.normal(4.2, 0.9, 98), 1.8, 8)
         rate[-1] = 2.3
-        rows.append(
-            pd.DataFrame(
-                {
-                    "area": kommuner,
-                    "period": months[-1].strftime("%YM%m"),
-                    "measure": "ledighedsprocent",
-                    "group": "alle",
-                    "value": (rate / 100).round(4),
-                }
-            )
-        )
+        rows.append(jobcentre_unemployment(seed, spec.slug, spec.kommune, rate, months))
         n_jobparat = np.round(410 * np.linspace(1.0, 0.83, m) + rng.normal(0, 5, m))
         rows.append(
             pd.DataFrame(

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evalkit.demo import _definitions as dfn
 from evalkit.demo._planted import PLANTED
 from evalkit.demo._side import _as_jobindsats, _benchmarks, _joblog, _praktik_hours, _survey
 from evalkit.demo._simulate import (
@@ -47,6 +48,7 @@ CODE = {
     "kontanthjaelp": "130",
     "ressourceforloeb": "760",
     "sygedagpenge": "890",
+    "fleksjob": "741",
     "foertidspension": "783",
     "uddannelse": "651",
     "udvandret": "997",
@@ -130,7 +132,7 @@ PROJECTS: dict[str, DemoProject] = {
             file_format="csv-dk",
             status_layout="wide",
             hazard_ratio=1.0,
-            extras=("praktik", "smaajob", "kurser", "besoeg"),
+            extras=("praktik", "smaajob", "kurser", "besoeg", "mentor_followup", "other_courses"),
         ),
         DemoProject(
             slug="ringkobing-skjern-stv",
@@ -148,7 +150,7 @@ PROJECTS: dict[str, DemoProject] = {
                 "aktivitetsparat": (0.146, 0.40),
                 "ressourceforloeb": (0.23, 0.43),
             },
-            extras=("pct_column",),
+            extras=("pct_column", "followups_4w"),
             # new members of the target group keep the month's stock near its size
             inflow={"aktivitetsparat": 2.4, "ressourceforloeb": 0.8},
         ),
@@ -164,7 +166,7 @@ PROJECTS: dict[str, DemoProject] = {
             intake_weeks=30,
             file_format="csv-utf8",
             status_layout="long",
-            extras=("samtaler", "survey", "joblog"),
+            extras=("samtaler", "survey", "joblog", "survey_knowledge"),
         ),
         DemoProject(
             slug="aalborg-jobparate",
@@ -177,7 +179,7 @@ PROJECTS: dict[str, DemoProject] = {
             status_layout="long",
             hazard_ratio=1.35,
             comparison_n=10_000,
-            extras=("national_share", "smaajob"),
+            extras=("national_share", "smaajob", "contacts"),
         ),
         DemoProject(
             slug="herning-flere-skal-med",
@@ -189,7 +191,7 @@ PROJECTS: dict[str, DemoProject] = {
             file_format="csv-dk",
             status_layout="long",
             monthly_activity={"gruppe 1": (0.30, 0.50), "gruppe 2": (0.12, 0.2)},
-            extras=("subgroups", "other_kommuner", "pct_all"),
+            extras=("subgroups", "other_kommuner", "pct_all", "group2_rehab", "fsm_benchmarks"),
         ),
     ]
 }
@@ -312,6 +314,10 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
         participants["subgroup"] = rng.choice(
             ["gruppe 1", "gruppe 2", "gruppe 3"], n_all, p=[0.35, 0.35, 0.30]
         )
+    if "group2_rehab" in spec.extras:  # the rehabiliteringsteam (side stream)
+        status = dfn.group2_transitions(
+            seed, spec.slug, participants["subgroup"].to_numpy(), status, start_idx
+        )
 
     # ---- activities
     acts: list[pd.DataFrame] = []
@@ -338,6 +344,11 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
         s = start_idx[rows] + rng.integers(1, 10, len(rows))
         dur = rng.integers(4, 14, len(rows))
         add(rows, "virksomhedspraktik", s, dur, hours=rng.integers(15, 31, len(rows)).astype(float))
+        if "mentor_followup" in spec.extras:  # side streams: a mentor, weekly follow-ups
+            acts[-1]["detail"] = dfn.with_mentor(seed, spec.slug, len(rows))
+            acts.append(dfn.followups(seed, spec.slug, acts[-1], 7,
+                                      PLANTED["herning-transport"]["p_followup_week"],
+                                      "virksomhedsopfølgning", k=17))  # fmt: skip
         # ordinary hours during and after praktik: from a first week on (geometric), a
         # start of 4-8 hours growing by the person's slope, in half hours, capped at 30,
         # some weeks without shifts; drawn from a side stream so the rest is unchanged
@@ -366,6 +377,9 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
             detail=kinds,
             completed=rng.random(n_courses) < 0.85,
         )
+        if "other_courses" in spec.extras:
+            acts.append(dfn.other_courses(seed, spec.slug, participants["person_id"].to_numpy()[
+                part_idx], participants["start_date"].iloc[part_idx], weeks))  # fmt: skip
     if "besoeg" in spec.extras:
         n_visits = int(rng.integers(70, 95))
         s = first_start + rng.integers(0, 100, n_visits)
@@ -416,6 +430,12 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
                     >= (entry.astype("datetime64[M]").astype("datetime64[ns]")[:, None])
                 )
             acts.append(_company_activities(gen, participants, rows, active, months))
+            if "followups_4w" in spec.extras:  # side stream: follow-up every 4 weeks
+                acts.append(dfn.followups(seed, spec.slug, acts[-1], 28,
+                                          PLANTED[spec.slug]["p_followup_4_weeks"], "opfølgning",
+                                          k=18 if gen is rng else 19))  # fmt: skip
+    if "contacts" in spec.extras:  # side stream: job conversations and the workshop
+        acts.append(dfn.aalborg_contacts(seed, spec.slug, participants[is_part]))
     activities = (
         pd.concat(acts, ignore_index=True)
         if acts
@@ -456,7 +476,11 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
     files["activities"] = _write_table(
         activities.rename(columns=inv_act)[list(ACT_COLUMNS)], out / "aktiviteter", spec.file_format
     )
-    bench = _as_jobindsats(_benchmarks(rng, spec, participants, weeks), spec.extras)
+    bench = _benchmarks(rng, spec, participants, weeks, seed)
+    if "fsm_benchmarks" in spec.extras:  # side stream: the other Flere skal med kommuner
+        months = pd.date_range(spec.project_start, spec.project_end, freq="MS")
+        bench = pd.concat([bench, dfn.fsm_benchmarks(seed, spec.slug, months)], ignore_index=True)
+    bench = _as_jobindsats(bench, spec.extras)
     files["benchmarks"] = _write_table(
         bench.rename(columns={v: k for k, v in BENCH_COLUMNS.items()}),
         out / "landstal",
@@ -465,6 +489,9 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
     if "survey" in spec.extras:
         side = np.random.default_rng([seed, sum(map(ord, spec.slug)), 3])  # answer dates
         survey = _survey(rng, participants[is_part], side)
+        if "survey_knowledge" in spec.extras:  # side stream: the second question
+            survey = pd.concat([survey, dfn.survey_knowledge(seed, spec.slug, survey)],
+                               ignore_index=True)  # fmt: skip
         files["survey"] = _write_table(
             survey.rename(columns={v: k for k, v in SURVEY_COLUMNS.items()}),
             out / "survey",

@@ -4,9 +4,8 @@ A projektleder keeps a record of what the project did: meetings held, places
 established, playbooks finished, staff in post, follow-ups made against those due. In the
 demo each seed project gets such a file (one row per record: ``punkt`` = the promise id,
 ``dato``, ``antal`` and, for a share, ``ud_af``), written the way the kommune exports its
-other tables. Figures that depend on the simulated citizens (praktik weeks due a weekly
-follow-up, praktikker due a mentor, group 1's size) are read back from the generated
-files, so the own figures agree with the data. Most commitments are met; a few fall
+other tables. Figures that depend on the simulated citizens (group 1's size) are read
+back from the generated files, so the own figures agree with the data. Most commitments are met; a few fall
 short, as they do in practice (e.g. two of Hedensted's three development days), so the
 reports show deviations. See ``docs/demo-data.md``.
 """
@@ -83,33 +82,12 @@ def _read(path: Path, table: str, columns: dict[str, str]) -> pd.DataFrame:
     return read_table(DataSource(table, path, fmt, columns=columns))
 
 
-def _praktik(files: dict[str, Path]) -> pd.DataFrame:
-    from evalkit.demo.generate import ACT_COLUMNS
-
-    acts = _read(files["activities"], "activities", ACT_COLUMNS)
-    return acts[acts["type"] == "virksomhedspraktik"]
-
-
 def _transport(files: dict[str, Path], rng: np.random.Generator) -> list[_Record]:
-    start, end = _d("2019-01-07"), _d("2020-12-27")
+    start = _d("2019-01-07")
     rec: list[_Record] = [("projektmedarbejder", start, 1.0, None)]
     rec += [("statusrapporter", _d(d), 1.0, None) for d in ("2019-07-31", "2020-01-31", "2020-07-31")]  # fmt: skip
-    pr = _praktik(files)
-    pr_end = pr["end_date"].fillna(pd.Timestamp(end)).clip(upper=pd.Timestamp(end))
-    quarters = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="QE")
-    prev = pd.Timestamp(start) - pd.Timedelta(days=1)
-    for q in quarters:
-        # Praktik weeks in the quarter, each due one follow-up at the company; most held
-        lo = pr["start_date"].clip(lower=prev + pd.Timedelta(days=1))
-        hi = pr_end.clip(upper=q)
-        weeks = int(np.maximum(((hi - lo).dt.days + 1) // 7, 0).sum())
-        if weeks:
-            rec.append(("ugentlig_opfoelgning", q.date(), float(rng.binomial(weeks, 0.9)), float(weeks)))  # fmt: skip
-        # Praktikker begun in the quarter, each due a fixed mentor (all got one)
-        begun = int(((pr["start_date"] > prev) & (pr["start_date"] <= q)).sum())
-        if begun:
-            rec.append(("mentor", q.date(), float(begun), float(begun)))
-        prev = q
+    # The weekly follow-up and the mentor are in the activity data (samtale
+    # "virksomhedsopfølgning", praktik detail "med mentor"): measures, not own figures.
     return rec
 
 

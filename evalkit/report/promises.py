@@ -40,7 +40,9 @@ SECTION_TITLES: dict[str, str] = {
     "beskaeftiget_26": "I beskæftigelse 26 uger efter start",
     "andel_af_landet": "Kommunens andel af landets jobparate",
     "gruppefordeling": "Fordeling på grupper",
+    "grupper": "Gruppe 1, 2 og 3: forløb og status ved udgangen",
     "gruppe1_maaned": "Indsatsgruppen i virksomhedsrettet forløb måned for måned",
+    "loennede_timer": "Andelen i lønnede timer måned for måned",
     "loen_andel": "Løn i de virksomhedsrettede forløb",
 }
 _PREFIX = {"succeskriterium": "S", "maaling": "M", "implementering": "I"}

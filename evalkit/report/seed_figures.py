@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter
 
 from evalkit.formatting import fmt_number, fmt_percent
 
-__all__ = ["plot_counts", "plot_hours", "plot_hours_heatmap", "plot_monthly"]
+__all__ = ["plot_counts", "plot_first_hours", "plot_hours", "plot_hours_heatmap", "plot_monthly"]
 
 _PERCENT = FuncFormatter(lambda v, _pos: fmt_percent(v, 0))
 _NUMBER = FuncFormatter(lambda v, _pos: fmt_number(v))
@@ -43,7 +43,9 @@ def plot_hours(dist: pd.DataFrame, xlabel: str = "Uger siden praktikstart") -> F
     Parameters
     ----------
     dist : DataFrame
-        From :func:`evalkit.seeds_measures.hours_distribution`.
+        From :func:`evalkit.seeds_measures.hours_distribution`, or from
+        :func:`evalkit.praktik_hours.hours_by_state` (then the hours are those of the
+        weeks on benefit, and the share self-supporting is drawn apart).
     """
     fig, (ax1, ax2) = plt.subplots(
         2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [3, 2]}
@@ -59,14 +61,53 @@ def plot_hours(dist: pd.DataFrame, xlabel: str = "Uger siden praktikstart") -> F
     ax1.set_ylim(bottom=0)
     ax1.legend(frameon=False, loc="upper left")
     ax2.fill_between(x, d["lower"], d["upper"], color=color[1], alpha=0.2, linewidth=0)
-    ax2.plot(x, d["share_any"], color=color[1], marker="o", markersize=3)
-    ax2.set_ylabel("Andel med timer")
+    share = d["share_hours"] if "share_hours" in d else d["share_any"]
+    by_state = "share_self" in dist
+    ax2.plot(x, share, color=color[1], marker="o", markersize=3,
+             label="Med timer (af ugerne på ydelse)" if by_state else None)  # fmt: skip
+    if by_state:  # self-supporting weeks shown apart from the praktik weeks
+        e = dist[dist["share_self"].notna()]
+        xe = e["week"].to_numpy(dtype=float)
+        grey = "0.35"
+        ax2.fill_between(xe, e["self_lower"], e["self_upper"], color=grey, alpha=0.12,
+                         linewidth=0)  # fmt: skip
+        ax2.plot(xe, e["share_self"], color=grey, linestyle="--", marker="s", markersize=3,
+                 label="Selvforsørgende (af alle)")  # fmt: skip
+        ax2.legend(frameon=False, loc="upper left", fontsize=8)
+    ax2.set_ylabel("Andel")
     ax2.set_ylim(0, 1.02)
     ax2.yaxis.set_major_formatter(_PERCENT)
     ax2.set_xlabel(xlabel)
     for ax in (ax1, ax2):
         ax.axvline(0, color="0.4", linestyle=":", linewidth=1)
         ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_first_hours(
+    table: pd.DataFrame, xlabel: str = "Uger siden praktikstart", truth: pd.Series | None = None
+) -> Figure:
+    """The share who have had ordinary hours by week (1 - Kaplan-Meier), with its band.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``time``, ``share`` (1 - S), ``lower``, ``upper`` at each week.
+    """
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    color = sns.color_palette("colorblind", 3)[2]
+    t = table["time"].to_numpy(dtype=float)
+    ax.fill_between(t, table["lower"], table["upper"], step="post", color=color, alpha=0.2,
+                    linewidth=0)  # fmt: skip
+    ax.step(t, table["share"], where="post", color=color, linewidth=2,
+            label="Har haft ordinære timer")  # fmt: skip
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(_PERCENT)
+    ax.set_ylabel("Andel")
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
 

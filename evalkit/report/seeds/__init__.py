@@ -24,7 +24,13 @@ from evalkit.formatting import fmt_count, fmt_number
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html
 from evalkit.report.seeds._common import _ci, _p
-from evalkit.report.seeds.flere_skal_med import gruppe1_maaned, gruppefordeling, loen_andel
+from evalkit.report.seeds.flere_skal_med import (
+    gruppe1_maaned,
+    gruppefordeling,
+    grupper,
+    loen_andel,
+    loennede_timer,
+)
 from evalkit.report.seeds.jobparate import andel_af_landet, beskaeftiget_26, tilgang
 from evalkit.report.seeds.samtale import (
     antal_jobparate,
@@ -107,7 +113,9 @@ SECTIONS: dict[str, Callable[[Analysis], Html]] = {
     "andel_af_landet": andel_af_landet,
     # 004 Herning, Flere skal med
     "gruppefordeling": gruppefordeling,
+    "grupper": grupper,
     "gruppe1_maaned": gruppe1_maaned,
+    "loennede_timer": loennede_timer,
     "loen_andel": loen_andel,
 }
 

@@ -52,38 +52,57 @@ def tilgang(a: Analysis) -> Html:
                          numeric=("Nye deltagere",)))  # fmt: skip
 
 
+_READING = {
+    "at_week": ("i uge 26", "er selvforsørgende eller har ordinære løntimer i uge 26 efter start"),
+    "by_week": ("senest i uge 26", "har været selvforsørgende eller haft ordinære løntimer i "
+                "mindst én af ugerne 0-26 efter start"),
+}  # fmt: skip
+
+
 def beskaeftiget_26(a: Analysis) -> Html:
-    """Share in employment (incl. ordinary hours) 26 weeks after start, by start quarter."""
+    """Share in employment (incl. ordinary hours) 26 weeks after start: both readings."""
     anchor, title = "beskaeftiget-26", "I beskæftigelse 26 uger efter start"
     thr = a.config.disclosure_threshold
     sp = a.spells[a.spells["arm"] == "indsats"]
     seen = sp[sp["employed_26"].notna()]
     if len(seen) < thr:
         return _na(anchor, title, f"færre end {thr} deltagere er fulgt 26 uger")
+    crit = next((c for c, _ in _criteria(a, "share", measure="employed_26")), {})
+    reading = crit.get("reading", "at_week")
+    other = "by_week" if reading == "at_week" else "at_week"
+    col = {"at_week": "employed_26", "by_week": "employed_by_26"}
     q = seen["start_date"].dt.to_period("Q")
     quarter = q.dt.quarter.astype(str) + ". kvartal " + q.dt.year.astype(str)
     order = sorted(quarter.unique(), key=lambda t: (t[-4:], t[0]))
     groups = [("Alle", seen)] + [(t, seen[quarter == t]) for t in order]
     rows = []
     for label, g in groups:
-        x, n = int(g["employed_26"].sum()), len(g)
-        e = wilson(x, n) if n else None
-        count, share, ci, _ = _count_share(x, n, e.lower, e.upper, thr)
-        rows.append({"Startet": label, "I beskæftigelse": count,
-                     "n": fmt_count(n, thr), "Andel": share,
-                     "95 %-konfidensinterval": ci})  # fmt: skip
-    crit = next((c for c, _ in _criteria(a, "share", measure="employed_26")), {})
+        row = {"Startet": label, "n": fmt_count(len(g), thr)}
+        for key, name in ((reading, "Kriteriet"), (other, "Anden læsning")):
+            x, n = int(g[col[key]].sum()), len(g)
+            e = wilson(x, n) if n else None
+            count, share, ci, _ = _count_share(x, n, e.lower, e.upper, thr)
+            short = _READING[key][0]
+            row[f"{name} ({short}): antal"] = count
+            row[f"{name} ({short}): andel"] = share
+            row[f"{name} ({short}): 95 %-KI"] = ci
+        rows.append(row)
     text = (
-        "<p>En deltager er i beskæftigelse 26 uger efter start, når vedkommende i uge 26 "
-        "er selvforsørgende eller har ordinære løntimer. Opgjort for de "
+        "<p>Ansøgningens mål er «Andel af jobparate kontanthjælpsmodtagere, der opnår "
+        "beskæftigelse (herunder ordinære timer): 68% målt efter 26 uger». Det kan læses på "
+        "to måder: status i uge 26 efter start, eller beskæftigelse opnået senest i uge 26. "
+        f"Kriteriet bruger læsningen «{_READING[reading][0]}» (konfigurationens "
+        f"<code>reading: {reading}</code>): en deltager tæller, når vedkommende "
+        f"{_READING[reading][1]}. Den anden læsning («{_READING[other][0]}»: "
+        f"{_READING[other][1]}) vises ved siden af. Begge opgøres for de "
         f"{fmt_count(len(seen), thr)} deltagere, der er fulgt mindst 26 uger "
-        f"({fmt_count(len(sp) - len(seen), thr)} er startet for nylig og indgår ikke)"
-        + (f"; målet er {fmt_percent(crit['target'])}" if crit.get("target") else "")
-        + ".</p>"
+        f"({fmt_count(len(sp) - len(seen), thr)} er startet for nylig og indgår ikke). "
+        + (f"Målet er {fmt_percent(crit['target'], text=True)} " if crit.get("target") else "")
+        + "Konfidensintervallerne er Wilsons 95 %-intervaller.</p>"
     )
     return Html(_h2(anchor, title) + text
                 + _table(pd.DataFrame(rows), "Andel i beskæftigelse 26 uger efter start",
-                         numeric=("I beskæftigelse", "n")))  # fmt: skip
+                         numeric=("n",)))  # fmt: skip
 
 
 def andel_af_landet(a: Analysis) -> Html:

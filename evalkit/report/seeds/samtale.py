@@ -8,7 +8,9 @@ import pandas as pd
 
 from evalkit import joblog as jl
 from evalkit import seeds_measures as sm
+from evalkit import stock
 from evalkit.baseline import wilson
+from evalkit.clustered import clustered_proportion
 from evalkit.disclosure import suppress
 from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
@@ -29,6 +31,8 @@ from evalkit.report.seeds._common import (
     _target_text,
 )
 
+N_JOBCENTRES = 94  # 98 kommuner share 94 jobcentres
+
 __all__ = ["antal_jobparate", "ledighed_rang", "samtale_survey", "selvbooking_joblog", "soegte_job"]
 
 
@@ -47,32 +51,57 @@ def samtale_survey(a: Analysis) -> Html:
     thr = a.config.disclosure_threshold
     rows, answers = [], {}
     for crit, res in crits:
-        sub = s[s["question"] == crit["question"]]
+        questions = crit["question"] if isinstance(crit["question"], list) else [crit["question"]]
+        sub = s[s["question"].isin(questions)]
         if "group" in crit:
             sub = sub[sub["group"] == crit["group"]]
         label = _group(crit.get("group", "alle")).capitalize()
-        answers[label] = sub["answer"].value_counts().reindex(range(1, 6), fill_value=0)
+        low = crit.get("min_answer", 4)
+        parts = res.details.get("parts", {})
+        for q in questions:
+            part = sub[sub["question"] == q]
+            answers[f"{label}: {_QUESTIONS.get(q, q)}"] = part["answer"].value_counts().reindex(
+                range(1, 6), fill_value=0)  # fmt: skip
+            if len(questions) > 1 and q in parts:
+                x, n = parts[q]["x"], parts[q]["n"]
+                e = wilson(x, n) if n else None
+                count, share, ci, _ = _count_share(x, n, e.lower, e.upper, thr) if e else (
+                    "–", "–", "–", "")  # fmt: skip
+                rows.append({"Gruppe": label, "Spørgsmål": _QUESTIONS.get(q, q),
+                             "Svar (n)": fmt_count(n, thr), f"Svar {low}-5": count,
+                             "Andel": share, "95 %-konfidensinterval": ci, "Mål": "–"})  # fmt: skip
         x = int(res.details.get("x", 0)) if res.n else 0
         count, share, ci, _ = _count_share(x, res.n, res.lower, res.upper, thr)
-        rows.append({"Gruppe": label, "Svar (n)": fmt_count(len(sub), thr),
-                     f"Svar {crit.get('min_answer', 4)}-5": count,
+        both = " og ".join(_QUESTIONS.get(q, q) for q in questions)
+        rows.append({"Gruppe": label, "Spørgsmål": f"Kriteriet: {both}" if len(questions) > 1
+                     else both, "Svar (n)": fmt_count(res.n, thr), f"Svar {low}-5": count,
                      "Andel": share, "95 %-konfidensinterval": ci,
                      "Mål": _target_text(crit)})  # fmt: skip
     dist = pd.DataFrame(answers).T
     dist.columns = [f"Svar {c}" for c in dist.columns]
     sup = suppress(dist, threshold=thr, margins=True).display().reset_index()
-    sup = sup.rename(columns={"index": "Gruppe"})
+    sup = sup.rename(columns={"index": "Gruppe og spørgsmål"})
     text = (
-        "<p>Andelen, der svarer 4 eller 5 på en skala fra 1 (helt uenig) til 5 (helt enig) "
-        "til, at samtalen har været medinddragende, med Wilsons 95 %-konfidensinterval. "
-        "Svarene er anonyme; n er antal besvarelser.</p>"
+        "<p>Ansøgningens mål: «90 procent af kontanthjælpsmodtagere og forsikrede ledige "
+        "vurderer at samtalen har været medinddragende og givet større viden om "
+        "arbejdsmarkedet». Begge dele skal være opfyldt: en besvarelse tæller med i "
+        "kriteriet, når der er svaret 4 eller 5 på en skala fra 1 (helt uenig) til 5 (helt "
+        "enig) på begge spørgsmål (kun besvarelser med svar på begge). Hver del vises "
+        "også for sig. Andele med Wilsons 95 %-konfidensinterval; svarene er anonyme, og n "
+        "er antal besvarelser.</p>"
     )
     return Html(
         _h2(anchor, title) + text
-        + _table(pd.DataFrame(rows), "Andel der finder samtalen medinddragende",
-                 numeric=("Svar (n)",))
+        + _table(pd.DataFrame(rows), "Andel der finder samtalen medinddragende og har fået "
+                 "større viden om arbejdsmarkedet", numeric=("Svar (n)",))
         + _table(sup, "Fordeling af svarene (antal)", numeric=sup.columns[1:])
     )  # fmt: skip
+
+
+_QUESTIONS = {
+    "samtale_medinddragende": "medinddragende",
+    "samtale_viden": "større viden om arbejdsmarkedet",
+}
 
 
 def _joblog(a: Analysis) -> tuple[pd.DataFrame, int] | str:
@@ -130,44 +159,8 @@ def selvbooking_joblog(a: Analysis) -> Html:
     anchor, title = "selvbooking-joblog", "Selvbooking og brug af jobloggen"
     thr = a.config.disclosure_threshold
     out = [_h2(anchor, title)]
-    book = [(c, r) for c, r in _criteria(a, "share")
-            if str(c.get("measure", "")).endswith(":selvbooket")]  # fmt: skip
     if a.data.activities is not None:
-        sb = _masked(sm.selfbooking_monthly(a.data.activities, _people(a), _start(a),
-                                            a.cutoff), thr)  # fmt: skip
-        targets = [(f"Mål ({fmt_percent(c['target'])})", float(c["target"]))
-                   for c, _ in book if c.get("target") is not None]  # fmt: skip
-        base = [c.get("baseline") for c, _ in book if isinstance(c.get("baseline"), (int, float))]
-        rows = []
-        for c, r in book:
-            x = int(r.details.get("x", 0))
-            share, ci = _share_cells(x, r.n, r.lower, r.upper, thr) if r.n else ("–", "–")
-            rows.append({"Opgørelse": c["label"], "n": fmt_count(r.n, thr), "Andel": share,
-                         "95 %-konfidensinterval": ci,
-                         "Baseline (ansøgning)": fmt_percent(c["baseline"]) if isinstance(
-                             c.get("baseline"), (int, float)) else "–",
-                         "Mål": _target_text(c)})  # fmt: skip
-        out.append(
-            "<p>Selvbooking: andelen af deltagerne, der har selvbooket mindst én samtale i "
-            "perioden (tabellen), og andelen af alle samtaler, der er selvbooket, måned for "
-            "måned (figuren; samtalerne behandles som uafhængige).</p>"
-        )
-        if rows:
-            out.append(_table(pd.DataFrame(rows), "Selvbooking blandt deltagerne",
-                              numeric=("n",)))  # fmt: skip
-        if sb["n"].sum() > 0:
-            alt = (
-                "Deltagere: andel af samtalerne, der er selvbooket, pr. måned fra "
-                f"{_month(sb['month'].iloc[0])} til {_month(sb['month'].iloc[-1])}"
-                + (f", mål {fmt_percent(targets[0][1])}" if targets else "")
-                + (f", baseline {fmt_percent(base[0])}" if base else "")
-                + "."
-            )
-            fig = sf.plot_monthly({"Selvbookede samtaler": sb}, targets=targets,
-                                  points=[(f"Baseline ({fmt_percent(base[0])})",
-                                           sb["month"].iloc[0], base[0])] if base else (),
-                                  ylabel="Andel selvbooket")  # fmt: skip
-            out.append(figure_html(fig, alt, "Andel selvbookede samtaler pr. måned (95 %-bånd)."))
+        out.append(_selfbooking(a, thr))
     got = _joblog(a)
     if isinstance(got, str):
         out.append(f"<p><strong>Brug af jobloggen: kan ikke afgøres</strong>: {_e(got)}.</p>")
@@ -200,6 +193,75 @@ def selvbooking_joblog(a: Analysis) -> Html:
     )
     out.append(_table(pd.DataFrame(rows), "Andel der bruger jobloggen før og under forløbet"))
     return Html("".join(out))
+
+
+def _booked(acts: pd.DataFrame, people: pd.DataFrame, first: pd.Timestamp,
+            last: pd.Timestamp) -> dict:  # fmt: skip
+    """Conversations of ``people`` begun in [first, last]: the self-booked share (clustered)."""
+    c = acts[(acts["type"] == "samtale") & acts["person_id"].isin(people["person_id"])
+             & (acts["start_date"] >= first) & (acts["start_date"] <= last)]  # fmt: skip
+    if len(c) == 0:
+        return {"x": 0, "n": 0, "share": math.nan, "lower": math.nan, "upper": math.nan}
+    per = c.assign(b=(c["detail"] == "selvbooket").astype(float)).groupby("person_id")["b"]
+    e = clustered_proportion(per.sum().to_numpy(), per.size().to_numpy(dtype=float))
+    return {"x": int(e.details["x"]), "n": e.n, "share": e.estimate, "lower": e.lower,
+            "upper": e.upper}  # fmt: skip
+
+
+def _selfbooking(a: Analysis, thr: int) -> str:
+    """Self-booking: the share of the conversations that were self-booked, by target group."""
+    crits = [(c, r) for c, r in _criteria(a, "event_share") if "selvbooket" in c["detail"]]
+    acts = a.data.activities
+    people = _people(a)
+    window = None
+    if crits and crits[0][0].get("window"):
+        w = crits[0][0]["window"]
+        window = stock.end_window(str(w["first"]), str(w["last"]), cutoff=a.cutoff)
+    rows = []
+    months = pd.date_range(pd.Timestamp(_start(a)).replace(day=1), pd.Timestamp(a.cutoff),
+                           freq="MS")  # fmt: skip
+    series = {}
+    for group in a.config.target_groups:
+        p = people[people["target_group"] == group]
+        crit = next((c for c, _ in crits if c.get("group") == group), {})
+        if window is not None:
+            d = _booked(acts, p, window[0], window[-1] + pd.offsets.MonthEnd(0))
+            share, ci = _share_cells(d["x"], d["n"], d["lower"], d["upper"], thr) if d["n"] else (
+                "–", "–")  # fmt: skip
+            rows.append({"Målgruppe": _group(group).capitalize(),
+                         "Samtaler": fmt_count(d["n"], thr), "Andel selvbooket": share,
+                         "95 %-konfidensinterval": ci,
+                         "Baseline (ansøgning)": fmt_percent(crit["baseline"]) if isinstance(
+                             crit.get("baseline"), (int, float)) else "–",
+                         "Mål": _target_text(crit) if crit else "intet mål"})  # fmt: skip
+        m = pd.DataFrame([_booked(acts, p, mm, mm + pd.offsets.MonthEnd(0)) for mm in months])
+        m.insert(0, "month", months)
+        if m["n"].sum() > 0:
+            series[f"{_group(group).capitalize()}"] = _masked(m, thr)
+    targets = [(f"Mål ({fmt_percent(c['target'])})", float(c["target"]))
+               for c, _ in crits if c.get("target") is not None]  # fmt: skip
+    win = (f"de sidste måneder, {_month(window[0])} til {_month(window[-1])}"
+           if window is not None else "perioden")  # fmt: skip
+    out = [
+        "<p>Selvbooking måles som ansøgningen gør det («Andelen af jobparate "
+        "kontanthjælpsmodtagere som selvbooker», baseline 0 pct.): andelen af samtalerne, "
+        f"der er selvbooket, for hver målgruppe, i {win} (tabellen) og måned for måned "
+        "(figuren). En borger har flere samtaler, så konfidensintervallet er Wilsons på det "
+        "effektive antal samtaler (klyngerobust på personniveau).</p>"
+    ]
+    if rows:
+        out.append(_table(pd.DataFrame(rows), "Andel selvbookede samtaler efter målgruppe",
+                          numeric=("Samtaler",)))  # fmt: skip
+    if series:
+        alt = (
+            "Deltagere: andel af samtalerne, der er selvbooket, pr. måned og målgruppe fra "
+            f"{_month(months[0])} til {_month(months[-1])}"
+            + (f", mål {fmt_percent(targets[0][1])}" if targets else "")
+            + "."
+        )
+        fig = sf.plot_monthly(series, targets=targets, ylabel="Andel selvbooket")
+        out.append(figure_html(fig, alt, "Andel selvbookede samtaler pr. måned (95 %-bånd)."))
+    return "".join(out)
 
 
 def antal_jobparate(a: Analysis) -> Html:
@@ -256,15 +318,24 @@ def ledighed_rang(a: Analysis) -> Html:
     b = b[
         (b["measure"] == crit["measure"]) & (b["period"] == r.period) & (b["area"] != "Hele landet")
     ]
-    low = b.nsmallest(max(top, 5), "value")
-    rows = [{"Rang": str(int(i + 1)), "Jobcenter": ar, "Ledighed": fmt_percent(v)}
-            for i, (ar, v) in enumerate(zip(low["area"], low["value"], strict=True))]  # fmt: skip
+    ranks = b["value"].rank(method="min", ascending=True)
+    low = b.assign(rank=ranks).sort_values(["rank", "area"], kind="stable").head(max(top, 5))
+    rows = [{"Rang": str(int(k)), "Jobcenter": ar, "Ledighed": fmt_percent(v)}
+            for k, ar, v in zip(low["rank"], low["area"], low["value"], strict=True)]  # fmt: skip
+    count_note = (
+        "" if r.n_areas == N_JOBCENTRES else
+        f" Bemærk: tabellen har {r.n_areas} områder, men Danmark har {N_JOBCENTRES} "
+        "jobcentre (98 kommuner, hvoraf nogle deler jobcenter); tjek, at det er jobcentre "
+        "og ikke kommuner, der sammenlignes."
+    )  # fmt: skip
     text = (
-        f"<p>{_e(a.config.kommune)} har i {_e(_period(r.period))} en ledighed på "
-        f"{fmt_percent(r.value)} "
-        f"og ligger nr. {r.rank} af {r.n_areas} jobcentre (nr. 1 = lavest ledighed); den "
-        f"{top}. laveste ledighed er {fmt_percent(r.cut)}. Det er en registeropgørelse af "
-        "alle jobcentre, så der er ingen stikprøveusikkerhed og intet konfidensinterval.</p>"
+        f"<p>Ansøgningens mål er, at «Jobcenter {_e(a.config.kommune)} er blandt de tre "
+        "Jobcentre i landet, som har den laveste ledighedsprocent», altså en rang blandt "
+        f"landets {N_JOBCENTRES} jobcentre. {_e(a.config.kommune)} har i "
+        f"{_e(_period(r.period))} en ledighed på {fmt_percent(r.value)} og ligger nr. "
+        f"{r.rank} af {r.n_areas} jobcentre (nr. 1 = lavest ledighed); den {top}. laveste "
+        f"ledighed er {fmt_percent(r.cut)}. Det er en registeropgørelse af alle jobcentre, "
+        f"så der er ingen stikprøveusikkerhed og intet konfidensinterval.{count_note}</p>"
     )
     return Html(_h2(anchor, title) + text
                 + _table(pd.DataFrame(rows), "Jobcentrene med den laveste ledighed"))  # fmt: skip

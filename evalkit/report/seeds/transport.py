@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from evalkit import praktik_hours as ph
 from evalkit import seeds_measures as sm
 from evalkit.baseline import wilson
 from evalkit.disclosure import suppress, suppress_share
-from evalkit.formatting import fmt_count, fmt_date, fmt_number, fmt_percent
+from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
-from evalkit.report.sections import Html, _h2, _table, figure_html
+from evalkit.report.sections import Html, _e, _h2, _table, figure_html
 from evalkit.report.seeds._common import (
     _ci,
     _count_share,
+    _criteria,
     _na,
     _people,
     _share_cells,
     _start,
 )
+from evalkit.survival import kaplan_meier
 
 __all__ = ["fastholdelse", "kurser", "praktik", "praktik_timer", "virksomhedsbesoeg"]
 
@@ -57,65 +61,143 @@ def praktik(a: Analysis) -> Html:
     )
     table = _table(pd.DataFrame(rows), "Virksomhedspraktik: deltagere og forløb",
                    numeric=("Antal", "n"))  # fmt: skip
+    table += _extent(p, a, thr)
     return Html(_h2("praktik", title) + text + table)
 
 
+def _extent(p: pd.DataFrame, a: Analysis, thr: int) -> str:
+    """Omfang af virksomhedspraktikker: weeks and hours (register figures)."""
+    ext = ph.praktik_extent(p, a.data.activities, _start(a), a.cutoff)
+    if len(ext) < thr:
+        return ""
+    q = ext["weeks"].quantile([0.25, 0.5, 0.75]).to_numpy()
+    h = ext["hours_per_week"].dropna()
+    rows = [
+        {"Omfang": "Uger i praktik i alt", "Værdi": fmt_number(int(ext["weeks"].sum()))},
+        {"Omfang": "Uger pr. praktik, median (kvartiler)",
+         "Værdi": f"{fmt_number(q[1], 1)} ({fmt_number(q[0], 1)} til {fmt_number(q[2], 1)})"},
+    ]  # fmt: skip
+    if len(h) >= thr:
+        hq = h.quantile([0.25, 0.5, 0.75]).to_numpy()
+        rows += [
+            {"Omfang": "Timer pr. uge i praktikken, median (kvartiler)",
+             "Værdi": f"{fmt_number(hq[1], 1)} ({fmt_number(hq[0], 1)} til "
+                      f"{fmt_number(hq[2], 1)})"},
+            {"Omfang": "Praktiktimer i alt (uger gange timer pr. uge)",
+             "Værdi": fmt_number(float(ext["hours"].sum()))},
+        ]  # fmt: skip
+    return (
+        "<p>Omfanget af praktikkerne (ansøgningen: «Omfang af virksomhedspraktikker»): "
+        f"{fmt_count(len(ext), thr)} praktikker begyndt i perioden, deres længde i "
+        "kalenderuger fra start til slut (en igangværende til opgørelsesdatoen) og de "
+        "registrerede timer pr. uge. Tallene er eksakte optællinger.</p>"
+        + _table(pd.DataFrame(rows), "Omfang af virksomhedspraktikkerne")
+    )
+
+
 def praktik_timer(a: Analysis) -> Html:
-    """Ordinary paid hours by week since the first praktik: distribution, and per citizen."""
+    """Ordinary hours by week since the first praktik, weeks on benefit apart from self-support."""
     title = "Ordinære timer uge for uge efter praktikstart"
     if a.data.activities is None:
         return _na("praktik-timer", title, "datakilden 'activities' findes ikke")
     thr = a.config.disclosure_threshold
-    hours = sm.hours_by_week(
-        _people(a), a.data.activities, a.data.status, "virksomhedspraktik",
-        _start(a), a.cutoff, weeks_before=4, weeks_after=26, cutoff=a.cutoff,
-    )  # fmt: skip
+    args = (_people(a), a.data.activities, a.data.status, "virksomhedspraktik", _start(a),
+            a.cutoff)  # fmt: skip
+    hours = sm.hours_by_week(*args, weeks_before=4, weeks_after=26, cutoff=a.cutoff)
     if len(hours) < thr:
         return _na("praktik-timer", title, f"færre end {thr} deltagere har været i praktik")
-    dist = sm.hours_distribution(hours, threshold=thr)
+    states = ph.weekly_states(*args, weeks_before=4, weeks_after=26, cutoff=a.cutoff)
+    dist = ph.hours_by_state(hours, states, threshold=thr)
     text = (
-        f"<p>Timerne er de ordinære løntimer pr. uge fra de ugentlige ydelsesdata for de "
+        f"<p>De ordinære løntimer pr. uge fra de ugentlige ydelsesdata for de "
         f"{fmt_count(len(hours), thr)} deltagere, der har været i virksomhedspraktik. Uge 0 "
-        "er ugen, hvor deltagerens første praktik begyndte; negative uger ligger før. For "
-        "hver uge vises medianen og kvartilerne (25 % og 75 %) af timerne og andelen med "
-        "mindst én time (Wilsons 95 %-konfidensinterval). Uger med færre end "
-        f"{thr} observerede deltagere vises ikke.</p>"
+        "er ugen, hvor deltagerens første praktik begyndte; negative uger ligger før. "
+        "Ansøgningen vil følge «den løbende progression i praktikken i forhold til ordinære "
+        "løntimer – uge for uge pr. borger», så ugerne holdes adskilt: timerne (median, "
+        "kvartiler og andelen med mindst én time, Wilsons 95 %-konfidensinterval) beskrives "
+        "kun for ugerne på ydelse, i eller efter praktikken, og en uge som selvforsørgende "
+        "(ofte fuld tid) vises for sig som andelen selvforsørgende. Uger med færre end "
+        f"{thr} deltagere på ydelse vises ikke.</p>"
     )
     shown = dist[dist["shown"]]
     wk_last = int(shown["week"].max()) if len(shown) else 0
+    med = shown.set_index("week")["median"]
     alt = (
-        "Deltagere i virksomhedspraktik: median og kvartiler af ordinære timer pr. uge og "
-        "andelen med timer, uge for uge fra 4 uger før til "
-        f"{wk_last} uger efter praktikstart. "
-        + (
-            f"I uge 0 er medianen {fmt_number(shown.set_index('week')['median'].get(0), 1)} "
-            f"timer; i uge {wk_last} {fmt_number(shown['median'].iloc[-1], 1)} timer."
-            if 0 in set(shown["week"]) else ""
-        )
+        "Deltagere i virksomhedspraktik: median og kvartiler af ordinære timer pr. uge i "
+        "ugerne på ydelse, andelen med timer og andelen selvforsørgende, uge for uge fra 4 "
+        f"uger før til {wk_last} uger efter praktikstart."
+        + (f" I uge 0 er medianen {fmt_number(med.get(0), 1)} timer; i uge {wk_last} "
+           f"{fmt_number(med.iloc[-1], 1)} timer." if 0 in med.index else "")
     )  # fmt: skip
     fig = figure_html(
         sf.plot_hours(dist), alt,
-        "Ordinære timer pr. uge efter uger siden praktikstart (median og kvartiler) og "
-        "andel med timer (95 %-konfidensbånd).",
+        "Ordinære timer pr. uge i ugerne på ydelse (median og kvartiler), andel med timer "
+        "og andel selvforsørgende (95 %-konfidensbånd).",
     )  # fmt: skip
     rows = []
     for r in dist.itertuples(index=False):
         ok = bool(r.shown)
-        share, ci = _share_cells(int(r.x_any), int(r.n), r.lower, r.upper, thr) if ok else (
-            "–", "–")  # fmt: skip
+        share, ci = _share_cells(int(r.x_hours), int(r.n_benefit), r.lower, r.upper, thr) if (
+            ok) else ("–", "–")  # fmt: skip
+        self_share, _ = _share_cells(int(r.n_self), int(r.n), r.self_lower, r.self_upper, thr)
         rows.append({
             "Uge": str(r.week), "n": fmt_count(int(r.n), thr),
+            "I praktik": fmt_count(int(r.n_praktik), thr),
+            "På ydelse": fmt_count(int(r.n_benefit), thr),
             "Median (timer)": fmt_number(r.median, 1) if ok else "–",
             "Kvartiler (timer)": f"{fmt_number(r.q1, 1)} til {fmt_number(r.q3, 1)}"
             if ok else "–",
             "Andel med timer": share, "95 %-konfidensinterval": ci,
+            "Selvforsørgende": self_share,
         })  # fmt: skip
     table = _table(pd.DataFrame(rows), "Ordinære timer pr. uge efter uger siden praktikstart",
-                   numeric=("Uge", "n", "Median (timer)"))  # fmt: skip
-    out = _h2("praktik-timer", title) + text + fig + table
+                   numeric=("Uge", "n", "I praktik", "På ydelse", "Median (timer)"))  # fmt: skip
+    out = _h2("praktik-timer", title) + text + fig + table + _first_hours(hours, states, thr)
     if a.internal:
         out += _per_citizen(hours)
     return Html(out)
+
+
+_FIRST_WEEKS = (0, 2, 4, 5, 8, 13, 26)
+
+
+def _first_hours(hours: pd.DataFrame, states: pd.DataFrame, thr: int) -> str:
+    """The share who have had ordinary hours by week w of the praktik (1 - Kaplan-Meier)."""
+    f = ph.first_hours(hours, states)
+    if len(f) < thr or f["event"].sum() == 0:
+        return ""
+    km = kaplan_meier(f["duration"], f["event"])
+    tab = km.table
+    curve = pd.DataFrame({"time": np.r_[0.0, tab["time"].to_numpy(dtype=float)],
+                          "share": np.r_[0.0, 1 - tab["survival"].to_numpy()],
+                          "lower": np.r_[0.0, 1 - tab["upper"].to_numpy()],
+                          "upper": np.r_[0.0, 1 - tab["lower"].to_numpy()]})  # fmt: skip
+    at = km.survival_at(list(_FIRST_WEEKS))
+    rows = []
+    for r in at.itertuples(index=False):
+        ok = r.at_risk >= thr
+        rows.append({"Uge": str(int(r.time)), "I risiko": fmt_count(int(r.at_risk), thr),
+                     "Har haft ordinære timer": fmt_percent(1 - r.survival) if ok else "–",
+                     "95 %-konfidensinterval": fmt_ci(1 - r.upper, 1 - r.lower) if ok else "–"})  # fmt: skip
+    last = at[at["at_risk"] >= thr].tail(1)
+    alt = (
+        f"Deltagere i virksomhedspraktik (n = {fmt_count(len(f), thr)}): andelen, der har haft "
+        "ordinære timer, efter uger siden praktikstart (1 minus Kaplan-Meier)"
+        + (f"; {fmt_percent(1 - last['survival'].iloc[0])} i uge {int(last['time'].iloc[0])}."
+           if len(last) else ".")
+    )  # fmt: skip
+    return (
+        '<h3 id="praktik-timer-foerste">Første uge med ordinære timer</h3><p>Andelen af '
+        "deltagerne i praktik, der har haft ordinære løntimer (mens de var på ydelse), efter "
+        "uger siden praktikstart, som 1 minus Kaplan-Meier: en deltager, der bliver "
+        "selvforsørgende eller forlader ydelsen uden at have haft timer, følges til ugen før "
+        "og tæller derefter ikke med (censurering), så andelen viser forløbet, hvis alle var "
+        "blevet på ydelse. Log-log 95 %-konfidensbånd.</p>"
+        + figure_html(sf.plot_first_hours(curve), alt,
+                      "Andel der har haft ordinære timer efter uger siden praktikstart.")
+        + _table(pd.DataFrame(rows), "Andel der har haft ordinære timer, uge for uge",
+                 numeric=("Uge", "I risiko"))
+    )  # fmt: skip
 
 
 def _per_citizen(hours: pd.DataFrame) -> str:
@@ -155,6 +237,17 @@ def kurser(a: Analysis) -> Html:
     sup = suppress(tab[["started", "completed"]], threshold=thr, margins=True).display()
     shown = sup[["started", "completed"]].reset_index()
     shown.columns = ["Kursus", "Startet", "Gennemført"]
+    kinds = next((c.get("detail") for c, _ in _criteria(a, "count")
+                  if c.get("activity") == "kursus" and c.get("detail")), None)  # fmt: skip
+    filtered = ""
+    if kinds:
+        shown.insert(1, "Tæller med i kriteriet", ["ja" if k in kinds else (
+            "–" if k == "I alt" else "nej") for k in shown["Kursus"]])  # fmt: skip
+        n_kind = int(tab.loc[tab.index.isin(kinds), "started"].sum())
+        filtered = (
+            f" Succeskriteriet tæller kun kurser rettet mod transportområdet "
+            f"({_e(', '.join(kinds))}): {fmt_count(n_kind, thr)} af de {fmt_count(started, thr)}."
+        )
     e = wilson(done, started)
     count, share, _, why = _count_share(done, started, e.lower, e.upper, thr)
     text = (
@@ -165,7 +258,7 @@ def kurser(a: Analysis) -> Html:
             if not why
             else f"andelen gennemførte vises ikke ({why})"
         )
-        + ". Tabellen viser kurserne efter type.</p>"
+        + f".{filtered} Tabellen viser kurserne efter type.</p>"
     )
     return Html(_h2("kurser", title) + text
                 + _table(shown, "Kurser startet og gennemført efter type",

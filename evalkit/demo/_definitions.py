@@ -1,0 +1,228 @@
+"""Demo side data for the seed applications' own definitions and promises.
+
+Each function draws from its own random stream (``[seed, slug, k]``), so adding these data
+changed nothing else in a project. The planted values are in :data:`PLANTED` and in
+``docs/demo-data.md``:
+
+* Flere skal med (004): the other Flere skal med kommuner's share of their indsatsgruppe
+  in praktik for more than 3 months or with paid hours (the same definition as the
+  kommune's own), and group 2's transitions to ressourceforløb, fleksjob or
+  førtidspension (the rehabiliteringsteam);
+* Hedensted (002): the unemployment rate of the 94 jobcentres month by month, and the
+  survey's second question, "givet større viden om arbejdsmarkedet";
+* Herning transport (000): courses not aimed at transport, a mentor in most praktikker
+  and a weekly follow-up at the company;
+* Ringkøbing-Skjern STV (001): a follow-up every 4 weeks in the company-based courses;
+* Aalborg (003): job conversations month by month and the cv- og jobværksted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.demo._planted import PLANTED
+
+__all__: list[str] = []
+
+FSM_KOMMUNER = ("Holstebro", "Viborg", "Silkeborg", "Ikast-Brande", "Skive", "Randers",
+                "Horsens", "Vejle")  # fmt: skip
+FSM_ALL = "Alle Flere skal med-kommuner"
+FSM_MEASURE = "andel_praktik_over_3_mdr_eller_loentimer"
+N_JOBCENTRES = 94  # 98 kommuner, 94 jobcentres (some kommuner share one)
+
+
+def _rng(seed: int, slug: str, k: int) -> np.random.Generator:
+    return np.random.default_rng([seed, sum(map(ord, slug)), k])
+
+
+# --------------------------------------------------------------------------- 004
+def fsm_benchmarks(seed: int, slug: str, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """The Flere skal med kommuner's indsatsgruppe on the kommune's definition, by month."""
+    rng = _rng(seed, slug, 10)
+    m = len(months)
+    rows = []
+    levels = []
+    for area in FSM_KOMMUNER:
+        start = rng.uniform(0.12, 0.24)
+        end = start + rng.uniform(0.05, 0.18)
+        path = np.clip(np.linspace(start, end, m) + rng.normal(0, 0.015, m), 0, 1)
+        levels.append(path)
+        rows.append(pd.DataFrame({"area": area, "period": months.strftime("%YM%m"),
+                                  "measure": FSM_MEASURE, "group": "gruppe 1",
+                                  "value": path.round(4)}))  # fmt: skip
+    rows.append(pd.DataFrame({"area": FSM_ALL, "period": months.strftime("%YM%m"),
+                              "measure": FSM_MEASURE, "group": "gruppe 1",
+                              "value": np.mean(levels, axis=0).round(4)}))  # fmt: skip
+    return pd.concat(rows, ignore_index=True)
+
+
+def group2_transitions(
+    seed: int,
+    slug: str,
+    subgroup: np.ndarray,
+    status: np.ndarray,
+    start_idx: np.ndarray,
+) -> np.ndarray:
+    """Group 2 moves from kontanthjælp to ressourceforløb, fleksjob or førtidspension.
+
+    A share ``p_group2_rehab`` of group 2 is put before the rehabiliteringsteam at a week
+    8 to 60 weeks after their start; from then on their weeks on kontanthjælp become the
+    new benefit (ressourceforløb 50 %, fleksjob 30 %, førtidspension 20 %).
+    """
+    rng = _rng(seed, slug, 11)
+    truth = PLANTED["herning-flere-skal-med"]
+    rows = np.flatnonzero(subgroup == "gruppe 2")
+    moves = rng.random(len(rows)) < truth["p_group2_rehab"]
+    week = start_idx[rows] + rng.integers(8, 61, len(rows))
+    new = rng.choice(["ressourceforloeb", "fleksjob", "foertidspension"], len(rows),
+                     p=[0.5, 0.3, 0.2])  # fmt: skip
+    out = status.copy()
+    cols = np.arange(status.shape[1])[None, :]
+    for i in range(3):  # three benefits, vectorised over persons and weeks
+        kind = ("ressourceforloeb", "fleksjob", "foertidspension")[i]
+        sel = moves & (new == kind)
+        r = rows[sel]
+        after = (cols >= week[sel][:, None]) & (out[r] == "kontanthjaelp")
+        sub = out[r]
+        sub[after] = kind
+        out[r] = sub
+    return out
+
+
+# --------------------------------------------------------------------------- 002
+def jobcentre_unemployment(
+    seed: int, slug: str, kommune: str, base: np.ndarray, months: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """Unemployment rate of the 94 jobcentres by month (``ledighedsprocent``, a fraction).
+
+    ``base`` are the jobcentres' levels in percent (the last one the kommune's own); each
+    month adds a common seasonal swing and trend and a little noise of its own.
+    """
+    rng = _rng(seed, slug, 12)
+    names = [f"Jobcenter {i:02d}" for i in range(1, N_JOBCENTRES)] + [kommune]
+    lvl = np.append(base[: N_JOBCENTRES - 1], base[-1])
+    m = len(months)
+    season = 1 + 0.08 * np.sin(2 * np.pi * (months.month.to_numpy() - 2) / 12)
+    trend = np.linspace(1.0, 0.9, m)
+    noise = rng.normal(0, 0.04, (N_JOBCENTRES, m))
+    rate = np.clip(lvl[:, None] * season[None, :] * trend[None, :] * (1 + noise), 0.8, 9)
+    return pd.DataFrame({
+        "area": np.repeat(names, m),
+        "period": np.tile(months.strftime("%YM%m"), N_JOBCENTRES),
+        "measure": "ledighedsprocent",
+        "group": "alle",
+        "value": (rate.ravel() / 100).round(4),
+    })  # fmt: skip
+
+
+def survey_knowledge(seed: int, slug: str, survey: pd.DataFrame) -> pd.DataFrame:
+    """The second question, "samtalen har givet større viden om arbejdsmarkedet".
+
+    Every respondent answers it too; agreement (4-5) has probability
+    ``p_knowledge_if_involving`` for those who found the conversation involving and
+    ``p_knowledge_otherwise`` for the others.
+    """
+    rng = _rng(seed, slug, 13)
+    truth = PLANTED["hedensted-samtale"]
+    involving = survey["answer"].to_numpy() >= 4
+    p = np.where(involving, truth["p_knowledge_if_involving"], truth["p_knowledge_otherwise"])
+    agree = rng.random(len(survey)) < p
+    answer = np.where(agree, rng.integers(4, 6, len(survey)), rng.integers(1, 4, len(survey)))
+    return survey.assign(question="samtale_viden", answer=answer)
+
+
+# --------------------------------------------------------------------------- 000
+def other_courses(
+    seed: int, slug: str, person_ids: np.ndarray, start: pd.Series, weeks: pd.DatetimeIndex
+) -> pd.DataFrame:
+    """A few courses not aimed at transport (so the filter "rettet mod transport" matters)."""
+    rng = _rng(seed, slug, 14)
+    n = int(rng.integers(4, 8))
+    who = rng.integers(0, len(person_ids), n)
+    s = pd.DatetimeIndex(start.to_numpy()[who]) + pd.to_timedelta(rng.integers(7, 120, n), "D")
+    s = s - pd.to_timedelta(s.dayofweek, unit="D")
+    return pd.DataFrame({
+        "person_id": person_ids[who],
+        "type": "kursus",
+        "start_date": s,
+        "end_date": s + pd.Timedelta(days=4),
+        "hours": 37.0,
+        "detail": rng.choice(["dansk", "IT for begyndere", "førstehjælp"], n),
+        "completed": rng.random(n) < 0.85,
+    })  # fmt: skip
+
+
+def followups(
+    seed: int,
+    slug: str,
+    spells: pd.DataFrame,
+    every_days: int,
+    p_held: float,
+    detail: str,
+    k: int,
+) -> pd.DataFrame:
+    """Follow-up conversations (``samtale`` with ``detail``) during company-based courses.
+
+    For each spell, one follow-up is due in each period of ``every_days`` days from its
+    start; it is held with probability ``p_held`` on a day inside the period.
+    """
+    rng = _rng(seed, slug, k)
+    start = spells["start_date"].to_numpy(dtype="datetime64[D]")
+    end = spells["end_date"].to_numpy(dtype="datetime64[D]")
+    days = (end - start).astype(int) + 1
+    periods = np.maximum(-(-days // every_days), 1)
+    spell = np.repeat(np.arange(len(spells)), periods)
+    j = np.arange(periods.sum()) - np.repeat(np.cumsum(periods) - periods, periods)
+    length = np.minimum(every_days, days[spell] - j * every_days)
+    held = rng.random(len(spell)) < p_held
+    offset = j * every_days + (rng.random(len(spell)) * length).astype(int)
+    date = start[spell] + offset.astype("timedelta64[D]")
+    keep = held
+    return pd.DataFrame({
+        "person_id": spells["person_id"].to_numpy()[spell[keep]],
+        "type": "samtale",
+        "start_date": pd.DatetimeIndex(date[keep]),
+        "end_date": pd.DatetimeIndex(date[keep]),
+        "detail": detail,
+    })  # fmt: skip
+
+
+def with_mentor(seed: int, slug: str, n: int) -> np.ndarray:
+    """``detail`` of the praktikker: "med mentor" for a share ``p_mentor`` of them."""
+    rng = _rng(seed, slug, 15)
+    p = PLANTED["herning-transport"]["p_mentor"]
+    return np.where(rng.random(n) < p, "med mentor", None)
+
+
+# --------------------------------------------------------------------------- 003
+def aalborg_contacts(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataFrame:
+    """Job conversations month by month and the cv- og jobværksted of new participants.
+
+    A participant has one job conversation (``samtale``/``jobsamtale``) in each of the
+    months 0, 1, ..., 7 after the start with probability ``p_jobsamtale_month``, on day
+    31 j + 0..24: slots 0-5 fall inside the first 6 calendar months and slot 6 after them,
+    so ``p_jobsamtale_month ** 6`` have 6 in the first 6 months. A share ``p_workshop`` begins the cv- og
+    jobværksted (``kursus``/``cv- og jobværksted``) on a day 0-27 after the start, so
+    ``p_workshop * 14 / 28`` begin it within the first 14 days.
+    """
+    rng = _rng(seed, slug, 16)
+    truth = PLANTED["aalborg-jobparate"]
+    ids = participants["person_id"].to_numpy()
+    start = participants["start_date"].to_numpy(dtype="datetime64[D]")
+    n = len(ids)
+    slots = 8
+    held = rng.random((n, slots)) < truth["p_jobsamtale_month"]
+    day = 31 * np.arange(slots)[None, :] + rng.integers(0, 25, (n, slots))
+    r, c = np.nonzero(held)
+    talk = start[r] + day[r, c].astype("timedelta64[D]")
+    goes = rng.random(n) < truth["p_workshop"]
+    wday = rng.integers(0, 28, n)
+    ws = start[goes] + wday[goes].astype("timedelta64[D]")
+    return pd.concat([
+        pd.DataFrame({"person_id": ids[r], "type": "samtale", "start_date": pd.DatetimeIndex(talk),
+                      "end_date": pd.DatetimeIndex(talk), "detail": "jobsamtale"}),
+        pd.DataFrame({"person_id": ids[goes], "type": "kursus", "start_date": pd.DatetimeIndex(ws),
+                      "end_date": pd.DatetimeIndex(ws + np.timedelta64(9, "D")),
+                      "detail": "cv- og jobværksted", "completed": True}),
+    ], ignore_index=True)  # fmt: skip

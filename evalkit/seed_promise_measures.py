@@ -1,0 +1,193 @@
+"""Promise-register measures for the seed applications' own commitments.
+
+Registered with :func:`evalkit.promises.register_measure` (``measure: <name>`` in a
+project's ``promises:``) and imported by :mod:`evalkit.promise_measures`. Each computes
+one promise from the data by the application's own words, cut at the report's date
+(``ctx.cutoff``), and raises :class:`~evalkit.promises.NotMeasured` with a Danish reason
+when the data cannot answer it. The definitions, with the seeds' words beside them, are
+in ``docs/definitions.md``.
+
+| name | seed | the promise |
+|---|---|---|
+| ``jobsamtaler_6_mdr`` | 003 | at least 6 job conversations in the first 6 months |
+| ``vaerksted_2_uger`` | 003 | the cv- og jobværksted within the first 2 weeks |
+| ``opfoelgning_rytme`` | 000, 001 | a follow-up every week / every 4 weeks in the courses |
+| ``mentor_i_praktik`` | 000 | a mentor in every praktik |
+| ``loennede_timer_stigning`` | 004 | the rise in the share in paid hours (bilag 2) |
+| ``gruppe2_rehabilitering`` | 004 | group 2 into ressourceforløb, fleksjob, førtidspension |
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from evalkit import measures
+from evalkit.baseline import wilson
+from evalkit.clustered import clustered_proportion
+from evalkit.followup import followup_coverage
+from evalkit.promises import NotMeasured, Promise, PromiseContext, register_measure
+from evalkit.results import Estimate
+
+__all__ = [
+    "group2_rehabilitation",
+    "jobsamtaler_6_months",
+    "mentor_in_praktik",
+    "paid_hours_rise",
+    "rhythm_of_followup",
+    "workshop_2_weeks",
+]
+
+_REHAB = ("ressourceforloeb", "fleksjob", "foertidspension")
+
+
+def _people(ctx: PromiseContext, promise: Promise) -> pd.DataFrame:
+    ev = ctx.evaluation
+    p = ev.participants[ev.participants["arm"] == "indsats"]
+    p = p[p["start_date"] <= pd.Timestamp(ctx.cutoff)]
+    group = promise.args.get("group", promise.group)
+    subgroup = promise.args.get("subgroup", promise.subgroup)
+    if group:
+        p = p[p["target_group"] == group]
+    if subgroup:
+        p = p[p["subgroup"] == subgroup]
+    return p
+
+
+def _activities(ctx: PromiseContext) -> pd.DataFrame:
+    a = ctx.evaluation.activities
+    if a is None or len(a) == 0:
+        raise NotMeasured("datakilden 'activities' findes ikke i projektets data")
+    return a
+
+
+def _share(x: int, n: int, ctx: PromiseContext, what: str) -> Estimate:
+    if n < ctx.evaluation.threshold:
+        raise NotMeasured(f"for få {what} (n < {ctx.evaluation.threshold}) til en opgørelse")
+    return wilson(int(x), int(n), alpha=ctx.evaluation.alpha)
+
+
+@register_measure("jobsamtaler_6_mdr")
+def jobsamtaler_6_months(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Share of new participants with at least 6 job conversations in their first 6 months.
+
+    Seed 003: "minimum 6 jobsamtaler indenfor de første 6 måneders ledighed, svarende til
+    én jobsamtale pr. måned". A job conversation is an activity ``samtale`` with detail
+    ``jobsamtale`` (``args``: ``detail``, ``min_count``, ``within_months``) starting on or
+    after the start date and within 6 calendar months of it. Only participants whose 6
+    months have passed by the cutoff are counted. Wilson interval.
+    """
+    acts = _activities(ctx)
+    p = _people(ctx, promise)
+    y = measures.activity_within(
+        p, acts, ["samtale"], [promise.args.get("detail", "jobsamtale")],
+        within_months=int(promise.args.get("within_months", 6)),
+        min_count=int(promise.args.get("min_count", 6)), cutoff=ctx.cutoff,
+    ).dropna()  # fmt: skip
+    return _share(int(y.sum()), len(y), ctx, "deltagere fulgt 6 måneder")
+
+
+@register_measure("vaerksted_2_uger")
+def workshop_2_weeks(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Share of new participants who began the cv- og jobværksted within 14 days.
+
+    Seed 003: "Det er målet, at jobparate kontanthjælpsmodtagere tilknyttes cv- og
+    jobværkstedet i løbet af de første 2 ugers ledighed". The workshop is an activity
+    ``kursus`` with detail ``cv- og jobværksted`` (``args``: ``detail``, ``within_days``)
+    starting 0-13 days after the start date; participants whose 14 days have not passed
+    by the cutoff are not counted. Wilson interval.
+    """
+    acts = _activities(ctx)
+    p = _people(ctx, promise)
+    y = measures.activity_within(
+        p, acts, ["kursus"], [promise.args.get("detail", "cv- og jobværksted")],
+        within_days=int(promise.args.get("within_days", 14)), cutoff=ctx.cutoff,
+    ).dropna()  # fmt: skip
+    return _share(int(y.sum()), len(y), ctx, "deltagere")
+
+
+@register_measure("opfoelgning_rytme")
+def rhythm_of_followup(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Share of the due follow-up periods in which a follow-up was held.
+
+    ``args``: ``every_days`` (7: weekly, 28: every 4 weeks), ``courses`` (the course
+    types; default the company-based ones), ``detail`` (the follow-up's detail). See
+    :func:`evalkit.followup.followup_coverage`; the interval is the person-clustered
+    Wilson interval of :func:`evalkit.clustered.clustered_proportion`.
+    """
+    acts = _activities(ctx)
+    p = _people(ctx, promise)
+    every = int(promise.args.get("every_days", 7))
+    detail = promise.args.get("detail")
+    cov = followup_coverage(
+        acts, promise.args.get("courses", list(measures.COMPANY_TYPES)), every,
+        followup_detail=[detail] if detail else None, persons=p["person_id"],
+        cutoff=ctx.cutoff,
+    )  # fmt: skip
+    if len(cov) < ctx.evaluation.threshold:
+        raise NotMeasured(f"for få personer i forløb (n < {ctx.evaluation.threshold})")
+    if cov["covered"].sum() == 0:
+        raise NotMeasured("der er ikke registreret opfølgninger i aktivitetsdata")
+    est = clustered_proportion(cov["covered"], cov["periods"], alpha=ctx.evaluation.alpha)
+    return est
+
+
+@register_measure("mentor_i_praktik")
+def mentor_in_praktik(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Share of the participants' praktikker registered with a mentor (``detail``).
+
+    Seed 000: "Ved alle praktikker, der bliver etableret i projektperioden sikres det, at
+    borger får en fast mentor på virksomheden". A register count of praktikker begun by
+    the cutoff: exact, no interval (``args``: ``detail``, default ``med mentor``).
+    """
+    acts = _activities(ctx)
+    p = _people(ctx, promise)
+    a = acts[(acts["type"] == "virksomhedspraktik") & acts["person_id"].isin(p["person_id"])]
+    a = a[a["start_date"] <= pd.Timestamp(ctx.cutoff)]
+    if len(a) < ctx.evaluation.threshold:
+        raise NotMeasured(f"for få praktikker (n < {ctx.evaluation.threshold})")
+    x = int((a["detail"] == promise.args.get("detail", "med mentor")).sum())
+    return Estimate(x / len(a), math.nan, math.nan, n=len(a), method="registeropgørelse",
+                    details={"x": x})  # fmt: skip
+
+
+@register_measure("loennede_timer_stigning")
+def paid_hours_rise(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Change in the monthly share in paid work from the first to the last 3 months.
+
+    Seed 004, bilag 2: "Gennem projektetperioden har der været en løbende stigning i
+    andelen af borgere i lønnede timer". See :func:`evalkit.measures.paid_change`; the
+    estimate is in procentpoint (5.0 = 5 procentpoint; ``unit: procentpoint``), with the
+    person-clustered interval.
+    """
+    acts = _activities(ctx)
+    p = _people(ctx, promise)
+    if len(p) < ctx.evaluation.threshold:
+        raise NotMeasured(f"for få personer (n < {ctx.evaluation.threshold})")
+    start = pd.Timestamp(ctx.config.period.start).replace(day=1)
+    months = pd.date_range(start, pd.Timestamp(ctx.cutoff), freq="MS")
+    if len(months) < 2:
+        raise NotMeasured("perioden er kortere end to måneder")
+    _, est = measures.paid_change(p, acts, ctx.evaluation.status, months,
+                                  k=int(promise.args.get("months", 3)),
+                                  alpha=ctx.evaluation.alpha)  # fmt: skip
+    return Estimate(100 * est.estimate, 100 * est.lower, 100 * est.upper, n=est.n,
+                    method="ændring i procentpoint, klyngerobust (person)", alpha=est.alpha,
+                    se=100 * est.se, details=est.details)  # fmt: skip
+
+
+@register_measure("gruppe2_rehabilitering")
+def group2_rehabilitation(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Share of a group that got ressourceforløb, fleksjob or førtidspension in the period.
+
+    Seed 004, group 2: "Borgeren blev vurderet i målgruppen for fleksjob, ressourceforløb
+    eller førtidspension og sagen blev derfor forberedt til indstilling til
+    Rehabiliteringsteamet". The weekly status shows the outcome, not the preparation:
+    at least one week with one of the three benefits from the project start to the
+    cutoff. Wilson interval.
+    """
+    p = _people(ctx, promise)
+    y = measures.ever_in_status(p, ctx.evaluation.status, _REHAB, ctx.config.period.start,
+                                ctx.cutoff)  # fmt: skip
+    return _share(int(y.sum()), len(y), ctx, "personer")

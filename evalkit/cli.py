@@ -229,6 +229,23 @@ def _run(args: argparse.Namespace) -> int:
             for subset in subsets
             for kind in kinds
         ]
+        if "statusrapport" in kinds and args.as_of is None and not args.by:
+            # the status report series (period.status_every_months), one file per date
+            jobs += [
+                BatchJob(
+                    path,
+                    "statusrapport",
+                    args.out,
+                    day.isoformat(),
+                    args.date,
+                    None,
+                    args.internal,
+                    args.notebook,
+                    args.timeout,
+                    suffix=f"-{day.isoformat()}",
+                )
+                for day in load_config(path).period.status_series()
+            ]
 
     t0 = time.perf_counter()
     # no kernel is started when every input was refused

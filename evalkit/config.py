@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import difflib
 from dataclasses import dataclass, field
@@ -55,7 +56,9 @@ _TOP_KEYS = {
     "promises": False,
     "slutevaluering": False,
 }
-_PERIOD_KEYS = ("baseline_start", "baseline_end", "start", "end", "status_as_of")
+_PERIOD_KEYS = (
+    "baseline_start", "baseline_end", "start", "end", "status_as_of", "status_every_months",
+)  # fmt: skip
 _SOURCE_KEYS = ("file", "format", "sheet", "layout", "columns", "codes", "encoding", "unit")
 _UNITS = ("fraction", "percent")
 _FORMATS = ("csv", "excel", "parquet")
@@ -72,13 +75,40 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    """Baseline and project periods; ``status_as_of`` is the default date of a status report."""
+    """Baseline and project periods; ``status_as_of`` is the default date of a status report.
+
+    ``status_every_months`` (e.g. 6 for half-yearly status reports to STAR) makes
+    ``evalkit run`` render a series of status reports, one at the end of each whole period
+    from the project start (:meth:`status_series`).
+    """
 
     start: datetime.date
     end: datetime.date
     baseline_start: datetime.date | None = None
     baseline_end: datetime.date | None = None
     status_as_of: datetime.date | None = None
+    status_every_months: int | None = None
+
+    def status_series(self) -> list[datetime.date]:
+        """The as-of dates of the status report series: the last day of each whole period.
+
+        >>> Period(datetime.date(2019, 1, 7), datetime.date(2020, 12, 27),
+        ...        status_every_months=6).status_series()
+        [datetime.date(2019, 7, 6), datetime.date(2020, 1, 6), datetime.date(2020, 7, 6)]
+        """
+        if not self.status_every_months:
+            return []
+        out = []
+        k = 1
+        while True:
+            months = self.start.month - 1 + k * self.status_every_months
+            year, month = self.start.year + months // 12, months % 12 + 1
+            day = min(self.start.day, calendar.monthrange(year, month)[1])
+            last = datetime.date(year, month, day) - datetime.timedelta(days=1)
+            if last > self.end:
+                return out
+            out.append(last)
+            k += 1
 
 
 @dataclass(frozen=True)
@@ -171,14 +201,21 @@ def _period(path: Path, raw: Any) -> Period:
     for req in ("start", "end"):
         if req not in raw:
             raise ConfigError(path, f"period.{req}", "missing; expected a date yyyy-mm-dd")
-    dates = {k: _date(path, f"period.{k}", v) for k, v in raw.items() if v is not None}
+    every = raw.get("status_every_months")
+    if every is not None:
+        every = _int(path, "period.status_every_months", every, 1)
+    dates = {
+        k: _date(path, f"period.{k}", v)
+        for k, v in raw.items()
+        if v is not None and k != "status_every_months"
+    }
     if dates["end"] < dates["start"]:
         raise ConfigError(path, "period.end", f"must not be before period.start ({dates['start']})")
     if ("baseline_start" in dates) != ("baseline_end" in dates):
         raise ConfigError(path, "period.baseline_end", "give both baseline_start and baseline_end")
     if "baseline_end" in dates and dates["baseline_end"] < dates["baseline_start"]:
         raise ConfigError(path, "period.baseline_end", "must not be before period.baseline_start")
-    return Period(**dates)
+    return Period(**dates, status_every_months=every)
 
 
 def _source(path: Path, table: str, raw: Any, base: Path) -> DataSource:

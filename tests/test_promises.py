@@ -473,3 +473,44 @@ def test_docs_list_every_entry() -> None:
                 "not_measured": "ikke målt",
             }[p.source]
             assert how.strip().startswith(expected), (slug, pid, how)
+
+
+def test_half_yearly_status_reports_are_rendered_as_a_series(
+    demo_config, tmp_path: Path, monkeypatch
+) -> None:
+    """000: «halvårslige statusrapporter til STAR»: one status report per half year."""
+    import evalkit.report.batch as batch
+    from evalkit.cli import main
+
+    queued = []
+    monkeypatch.setattr(batch, "render_batch", lambda jobs, **kw: queued.extend(jobs) or [])
+    cfg = demo_config("herning-transport")
+    assert main(["run", str(cfg), "--kind", "statusrapport", "--out", str(tmp_path)]) == 0
+    assert [(j.as_of, j.suffix) for j in queued] == [
+        (None, ""),
+        ("2019-07-06", "-2019-07-06"),
+        ("2020-01-06", "-2020-01-06"),
+        ("2020-07-06", "-2020-07-06"),
+    ]
+    queued.clear()
+    main(
+        [
+            "run",
+            str(cfg),
+            "--kind",
+            "statusrapport",
+            "--as-of",
+            "2019-09-30",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert [(j.as_of, j.suffix) for j in queued] == [("2019-09-30", "")]  # one date asked for
+
+
+def test_status_every_months_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "projekt.yaml"
+    raw = {**BASE, "period": {**BASE["period"], "status_every_months": 0}}
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key 'period.status_every_months': .*>= 1, got 0"):
+        load_config(path)

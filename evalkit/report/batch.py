@@ -284,6 +284,7 @@ class BatchJob:
     internal: bool = False
     notebook: str | None = None  # default: notebooks/evaluering.ipynb
     timeout: float | None = None  # seconds one cell may run; None: no limit
+    suffix: str = ""  # added to the file name, e.g. "-2019-07-06" in a status report series
 
     @property
     def label(self) -> str:
@@ -291,7 +292,7 @@ class BatchJob:
         where = Path(self.config).stem
         if self.subset:
             where += "/" + ", ".join(self.subset.values())
-        return f"{where} {self.kind}{' (intern)' if self.internal else ''}"
+        return f"{where} {self.kind}{self.suffix}{' (intern)' if self.internal else ''}"
 
 
 @dataclass(frozen=True)
@@ -342,6 +343,8 @@ def _render_one(
         options["notebook"] = job.notebook
     if job.timeout:
         options["timeout"] = job.timeout
+    if job.suffix:
+        options["suffix"] = job.suffix
     if engine == "warm":
         if kernel is None:
             kernel = _worker_kernel(kernel_name)

@@ -299,6 +299,8 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
         data = json.loads(res.read_text(encoding="utf-8"))
         rows.append(
             {
+                # a project's reports by kind, a status report series by date
+                "_order": (res.parent.name, data.get("report_kind", ""), data.get("as_of") or ""),
                 "href": f"{res.parent.name}/{res.name.removesuffix('.results.json')}.html",
                 "title": data.get("title", res.parent.name),
                 "kommune": data.get("kommune", ""),
@@ -306,6 +308,7 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
                 **index_fields(data),
             }
         )
+    rows.sort(key=lambda row: row.pop("_order"))
     from evalkit.formatting import fmt_date
 
     date = fmt_date(generated or dt.date.today())

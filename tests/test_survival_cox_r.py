@@ -182,3 +182,40 @@ def test_inestimable_covariate_is_na_with_a_warning(case, names):
     assert row.isna().all()  # every column NaN, as R prints NA
     assert (fit.var.loc[names[0]] == 0).all()  # R keeps zero rows in the variance
     assert fit.tests.loc["wald", "df"] == len(fit.summary) - len(names)
+
+
+@pytest.mark.parametrize(
+    ("key", "kwargs"),
+    [("concordance_age", {}), ("concordance_age_strata_w", {"strata": "sex", "weights": "rw"})],
+)
+def test_concordance_index_of_a_score(key, kwargs):
+    """R's concordance(Surv(time, status) ~ age): a larger score, a longer survival."""
+    from evalkit.survival import concordance_index
+
+    d = _data("lung")
+    r = ref()[key]
+    got = concordance_index(
+        d["time"],
+        d["status"],
+        d["age"],
+        reverse=False,
+        **{k: d[v] for k, v in kwargs.items()},
+    )
+    counts = [got.concordant, got.discordant, got.tied_x, got.tied_y, got.tied_xy]
+    assert_close(counts, r["count"], rtol=RTOL, name="counts")
+    assert_close(got.estimate, r["concordance"], rtol=RTOL, name="C")
+    assert_close(got.se, r["se"], rtol=RTOL, name="se")
+
+
+def test_nearly_equal_times_are_tied_as_r_timefix():
+    """Times differing by a relative 1e-9 are ties for R (aeqSurv) and for us."""
+    jit, _ = _fit("lung_timefix", "efron")
+    plain, _ = _fit("lung", "efron")
+    assert_close(jit.summary["coef"], plain.summary["coef"], rtol=1e-12, name="coef")
+    from evalkit.survival._coxfit import timefix
+
+    t = np.array([1.0, 1.0 + 1e-12, 2.0, 2.0 * (1 + 1e-9), 3.0])
+    (fixed,) = timefix(t)
+    assert fixed.tolist() == [1.0, 1.0, 2.0, 2.0, 3.0]
+    (same,) = timefix(np.array([1, 2, 3]))
+    assert same.tolist() == [1, 2, 3]

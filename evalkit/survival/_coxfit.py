@@ -85,6 +85,8 @@ class CoxFit:
     infinite: np.ndarray
     ties: str
     n: int
+    stop: np.ndarray  # the times used (after R's timefix)
+    start: np.ndarray | None
     _model: RiskSetModel = field(repr=False)
     _beta_s: np.ndarray = field(repr=False)
     _scale: np.ndarray = field(repr=False)
@@ -99,13 +101,14 @@ class CoxFit:
             return self._beta_s
         return np.nan_to_num(np.asarray(coef, dtype=float)) / self._scale
 
-    def score_residuals(self, coef: np.ndarray | None = None) -> np.ndarray:
+    def score_residuals(self, coef: np.ndarray | None = None, offset: bool = True) -> np.ndarray:
         """Unweighted score residuals per data row (n, p), at ``coef`` or the estimate.
 
-        Rows that are never at risk at an event time have zero residuals.
+        Rows that are never at risk at an event time have zero residuals. ``offset=False``
+        leaves the offset out of the linear predictor.
         """
         model = self._model
-        res_s = model.score_residuals(self._beta_scaled(coef))
+        res_s = model.score_residuals(self._beta_scaled(coef), offset=offset)
         out = np.zeros((self.n, res_s.shape[0]))
         out[model.st.order] = (res_s / self._scale[:, None]).T  # original covariate scale
         return out
@@ -127,8 +130,11 @@ class CoxFit:
     def robust_score_test(
         self, weights: np.ndarray | None, cluster: np.ndarray | None = None
     ) -> float:
-        """R's robust score test (``fit$rscore``): score residuals at beta = 0."""
-        res = self.score_residuals(np.zeros_like(self.coef))
+        """R's robust score test (``fit$rscore``): score residuals at beta = 0.
+
+        As R (``coxph`` sets the linear predictor to 0 for it), the offset is left out.
+        """
+        res = self.score_residuals(np.zeros_like(self.coef), offset=False)
         if weights is not None:
             res = res * weights[:, None]
         if cluster is not None:
@@ -185,10 +191,11 @@ def coxfit(
     nstrat = int(codes.max()) + 1 if n else 1
     if fix_times and start is not None:
         stop, start = timefix(stop, np.asarray(start))
-    st = build_structure(stop, event, start, w, codes, nstrat, ties)
-    if fix_times and start is None and st.near_ties:
+    st = build_structure(stop, event, start, w, codes, nstrat, ties, fix_times)
+    if st.near_ties:  # several strata and nearly equal times: R's timefix, then again
         (stop,) = timefix(stop)
-        st = build_structure(stop, event, start, w, codes, nstrat, ties)
+        st = build_structure(stop, event, start, w, codes, nstrat, ties, False)
+    stop = st.stop_used
     model = RiskSetModel(st, x, off, codes, nocenter)
     scale = model.scale
     beta0 = np.zeros(p) if init is None else np.asarray(init, dtype=float) / scale
@@ -224,6 +231,8 @@ def coxfit(
         infinite=infinite & ~sing,
         ties=ties,
         n=n,
+        stop=stop,
+        start=start,
         _model=model,
         _beta_s=np.where(sing, 0.0, beta),
         _scale=scale,

@@ -157,7 +157,8 @@ class _Structure:
     start_cells: np.ndarray | None  # the start cell of each reduceat group
     pair_cell: np.ndarray  # Efron: one pair per event in a cell with >= 2 events
     pair_f: np.ndarray
-    near_ties: bool  # distinct stop times that R's timefix might merge
+    near_ties: bool  # (strata) distinct stop times that R's timefix might merge
+    stop_used: np.ndarray  # the stop times after R's timefix (stratum-free case)
 
 
 def build_structure(
@@ -168,11 +169,27 @@ def build_structure(
     strata: np.ndarray,
     nstrat: int,
     ties: str,
+    fix_times: bool = True,
 ) -> _Structure:
-    """Cells and each row's at-risk range from one sort by (stratum, stop)."""
+    """Cells and each row's at-risk range from one sort by (stratum, stop).
+
+    With ``fix_times`` and right-censored data, R's timefix is applied on the way (one
+    stratum: on the sorted times; several: ``near_ties`` asks the caller for it).
+    """
     n = stop.size
     perm, whole = _sort_rows(stop, event, strata, nstrat)
     ts, es = stop[perm], event[perm]
+    stop_used = stop
+    if fix_times and not whole and start is None and nstrat <= 1:
+        # R's timefix on the (globally) sorted times: no second sort of all values
+        snapped = _snap(ts.astype(float, copy=False))
+        if snapped is not None:
+            ts = snapped
+            rank = np.cumsum(np.r_[True, ts[1:] != ts[:-1]])
+            o = np.argsort(rank * 2 + ~es, kind="stable")  # events first again
+            perm, ts, es = perm[o], ts[o], es[o]
+            stop_used = np.empty(n)
+            stop_used[perm] = ts
     newrun = np.empty(n, dtype=bool)
     newrun[0] = True
     np.not_equal(ts[1:], ts[:-1], out=newrun[1:])
@@ -181,11 +198,9 @@ def build_structure(
         snew = np.r_[True, ss[1:] != ss[:-1]]
         newrun |= snew
     near_ties = False
-    if not whole and n > 1:
+    if fix_times and not whole and n > 1 and nstrat > 1 and start is None:
         dy = np.diff(ts)
-        pos = dy > 0
-        if nstrat > 1:
-            pos &= ~snew[1:]
+        pos = (dy > 0) & ~snew[1:]
         if pos.any():
             tol = 2 * np.sqrt(np.finfo(float).eps)  # generous: a trigger for the exact rule
             scale = np.mean(np.abs(ts[newrun]))
@@ -273,6 +288,7 @@ def build_structure(
         pair_cell=pair_cell,
         pair_f=pair_f,
         near_ties=near_ties,
+        stop_used=stop_used,
     )
 
 
@@ -338,6 +354,9 @@ class RiskSetModel:
         self.woff_ev = 0.0 if self.off is None else float(wev @ self.off)
         self.nstrat = int(st.cell_stratum.max()) + 1 if st.cell_stratum.size else 1
         self.hi_ev = 2 * st.hi + st.event_o  # index into a (cells + 1, 2) table
+        # many cells (continuous times) in one stratum: cumulative sums over the rows
+        # are cheaper than a reduceat with a segment per cell
+        self.rowcum = self.nstrat <= 1 and st.cell_m.size * 8 > st.order.size
         self.weighted = bool(np.any(st.w_o != 1.0))
         self.multi = np.flatnonzero(st.cell_m >= 2) if st.pair_cell.size else st.pair_cell
         # pairs are sorted by cell: each multi cell's first pair, for np.add.reduceat
@@ -381,19 +400,19 @@ class RiskSetModel:
         if g == 0:
             z = np.zeros((p + 1, 0))
             return z[0], z[1:], z[0], z[1:]
-        red = np.add.reduceat(rx, self.red, axis=1)
-        if self.multi.size:
-            first = red[:, self.first_out]
-            second = red[:, self.second_out]
-            second[:, ~self.second_ok] = 0.0
-            ev = np.zeros((p + 1, g))
-            ev[:, self.multi] = first[:, self.multi]
-            tot = first
-            tot[:, self.multi] += second
-        else:
-            tot = red
+        if self.rowcum:
+            # many cells, one stratum: reverse cumulative sums over the rows, read at
+            # each cell's first row (rx has a zero column at nu)
+            rc = np.cumsum(rx[:, ::-1], axis=1)[:, ::-1]
+            cstart = st.cstart
+            tot = rc[:, cstart]
             ev = None
-        tot = seg_revcumsum(tot, st.cell_stratum, self.nstrat)
+            if self.multi.size:
+                ev = np.zeros((p + 1, g))
+                cm = cstart[self.multi]
+                ev[:, self.multi] = rc[:, cm] - rc[:, cm + st.cell_m[self.multi]]
+        else:
+            tot, ev = self._reduce_cells(rx, g)
         if st.start_order is not None:
             part = np.add.reduceat(self.xt_start * r[st.start_order], st.start_idx, axis=1)
             sub = np.zeros((p + 1, g))
@@ -403,10 +422,26 @@ class RiskSetModel:
             return tot[0], tot[1:], None, None
         return tot[0], tot[1:], ev[0], ev[1:]
 
-    def evaluate(self, beta: np.ndarray, info: bool = True) -> _Eval:
+    def _reduce_cells(self, rx: np.ndarray, g: int):
+        """Cell totals (reduceat over rows, reverse cumsum over cells) and event sums."""
+        red = np.add.reduceat(rx, self.red, axis=1)
+        ev = None
+        if self.multi.size:
+            first = red[:, self.first_out]
+            second = red[:, self.second_out]
+            second[:, ~self.second_ok] = 0.0
+            ev = np.zeros((rx.shape[0], g))
+            ev[:, self.multi] = first[:, self.multi]
+            tot = first
+            tot[:, self.multi] += second
+        else:
+            tot = red
+        return seg_revcumsum(tot, self.st.cell_stratum, self.nstrat), ev
+
+    def evaluate(self, beta: np.ndarray, info: bool = True, offset: bool = True) -> _Eval:
         st = self.st
         eta = beta @ self.xt
-        if self.off is not None:
+        if offset and self.off is not None:
             eta += self.off
         c = float(eta.max()) if eta.size else 0.0
         eta -= c
@@ -445,7 +480,7 @@ class RiskSetModel:
         loglik = float(self.wx_ev @ beta + self.woff_ev - logd.sum() - c * total_dw)
         u = self.wx_ev - s1 @ sig1
         if sigf is not None:
-            u += e1 @ sigf
+            u += e1[:, self.multi] @ sigf[self.multi]
         imat = self.information(r, s1, e1, sig1, sigf, tau1, tauf, tauff) if info else None
         zero = np.zeros(g)
         return _Eval(
@@ -493,10 +528,12 @@ class RiskSetModel:
         xt = self.xt
         imat = (xt * v) @ xt.T
         imat -= (s1 * tau1) @ s1.T
-        if sigf is not None:
-            cross = (s1 * tauf) @ e1.T
+        if sigf is not None:  # Efron: only cells with tied events have these terms
+            mu = self.multi
+            s1m, e1m = s1[:, mu], e1[:, mu]
+            cross = (s1m * tauf[mu]) @ e1m.T
             imat += cross + cross.T
-            imat -= (e1 * tauff) @ e1.T
+            imat -= (e1m * tauff[mu]) @ e1m.T
         return (imat + imat.T) / 2
 
     def zph(self, beta: np.ndarray, gcell: np.ndarray):
@@ -521,10 +558,10 @@ class RiskSetModel:
         i2 = self.information(*args, gamma=gcell * gcell)
         return u_g, i0, i1, i2
 
-    def score_residuals(self, beta: np.ndarray) -> np.ndarray:
+    def score_residuals(self, beta: np.ndarray, offset: bool = True) -> np.ndarray:
         """Unweighted score residuals per ordered row, (p, nu) (R ``coxscore2``/``agscore2``)."""
         st = self.st
-        q = self.evaluate(beta, info=False)
+        q = self.evaluate(beta, info=False, offset=offset)
         xt = self.xt
         risk = q.r / st.w_o  # exp(eta - c), unweighted
         ha = q.s1 * q.tau1 - q.e1 * q.tauf  # sum_l h_l a_l, (p, G)

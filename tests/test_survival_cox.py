@@ -221,3 +221,18 @@ def test_formula_drops_rows_with_missing_values_as_r():
     fit = cox("Surv(time, status) ~ age + ph_ecog", data=d)
     assert fit.n_missing == 1 and fit.n == len(d) - 1
     assert "1 observations deleted due to missingness" in repr(fit)
+
+
+def test_survfit_picks_the_stratum_of_each_newdata_row():
+    d = read_csv(f"{COX_DIR}/lung.csv")
+    d = d[d.site != "C"]
+    fit = cox("Surv(time, status) ~ age + ph_ecog + strata(sex, site)", data=d)
+    prof = pd.DataFrame({"age": [60], "ph_ecog": [1], "sex": ["F"], "site": ["B"]})
+    own = fit.survfit(prof)
+    assert own.curves == (0,)
+    every = fit.survfit(prof[["age", "ph_ecog"]])
+    assert len(every.curves) == 4 and "0, sex=F, site=B" in every.curves
+    mine = every.curve("0, sex=F, site=B")
+    np.testing.assert_array_equal(own.curve(0)["survival"], mine["survival"])
+    with pytest.raises(ValueError, match=r"stratum the model does not know: 'sex=F, site=C'"):
+        fit.survfit(prof.assign(site="C"))

@@ -24,9 +24,8 @@ from scipy.special import chdtrc, ndtr, ndtri
 from evalkit._checks import check_alpha, check_finite, check_option
 from evalkit.survival._cholesky import wald_test
 from evalkit.survival._core import _durations, _events, _numeric_1d
-from evalkit.survival._cox_design import Design, column_design, formula_design
+from evalkit.survival._cox_design import column_design, formula_design
 from evalkit.survival._coxfit import TIES, coxfit
-from evalkit.survival._risksets import in_values
 from evalkit.survival.cox_result import CoxData, CoxResult, CoxTable
 
 __all__ = ["TIES", "CoxResult", "cox"]
@@ -419,17 +418,6 @@ def _result(**k: Any) -> CoxResult:
         rows["robust_score"] = _test(rscore, df)
     tests = pd.DataFrame.from_dict(rows, orient="index", columns=["statistic", "df", "p_value"])
     x = k["x"]
-    w_arr = np.ones(x.shape[0]) if w is None else w
-    means = _r_means(x, w_arr, counting=k["start"] is not None)
-    coef0 = np.where(ok, coef, 0.0)
-    # column by column (R's dgemv order), so that equal rows get equal values: BLAS
-    # matrix-vector products may round rows differently, which would break score ties
-    lp = np.zeros(x.shape[0])
-    for j in range(x.shape[1]):
-        lp += x[:, j] * coef0[j]
-    lp -= means @ coef0
-    if k["off"] is not None:
-        lp = lp + k["off"]
     data = CoxData(
         fit=fit,
         design=k["design"],
@@ -442,8 +430,7 @@ def _result(**k: Any) -> CoxResult:
         strata=k["st_codes"],
         strata_levels=k["st_levels"],
         cluster=cl if robust else None,
-        means=means,
-        linear_predictor=lp,
+        coef=np.where(ok, coef, 0.0),
     )
     frame = pd.DataFrame(var, index=names, columns=names)
     return CoxResult(
@@ -468,17 +455,3 @@ def _result(**k: Any) -> CoxResult:
         converged=bool(fit.converged),
         _data=data,
     )
-
-
-def _r_means(x: np.ndarray, w: np.ndarray, counting: bool) -> np.ndarray:
-    """R's ``fit$means``: 0 for columns of -1/0/1 values, else the (weighted) mean.
-
-    ``coxph.fit`` uses weighted means, ``agreg.fit`` (counting process) plain means.
-    """
-    p = x.shape[1]
-    zero_one = np.array([in_values(x[:, j], (-1.0, 0.0, 1.0)) for j in range(p)], bool)
-    mean = x.mean(axis=0) if counting else (w @ x) / w.sum()
-    return np.where(zero_one, 0.0, mean)
-
-
-_ = Design  # re-exported type used in annotations of CoxData

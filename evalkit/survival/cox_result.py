@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -91,8 +92,40 @@ class CoxData:
     strata: np.ndarray | None
     strata_levels: np.ndarray | None
     cluster: np.ndarray | None
-    means: np.ndarray
-    linear_predictor: np.ndarray
+    coef: np.ndarray  # NA coefficients as 0
+
+    @cached_property
+    def means(self) -> np.ndarray:
+        """R's ``fit$means``: 0 for columns of -1/0/1 values, else the (weighted) mean.
+
+        ``coxph.fit`` uses weighted means, ``agreg.fit`` (counting process) plain means.
+        """
+        from evalkit.survival._risksets import in_values
+
+        x = self.x
+        p = x.shape[1]
+        zero_one = np.array([in_values(x[:, j], (-1.0, 0.0, 1.0)) for j in range(p)], bool)
+        if self.start is not None or self.weights is None:
+            mean = x.mean(axis=0)
+        else:
+            mean = (self.weights @ x) / self.weights.sum()
+        return np.where(zero_one, 0.0, mean)
+
+    @cached_property
+    def linear_predictor(self) -> np.ndarray:
+        """R's ``fit$linear.predictors``: ``x'beta - means'beta + offset``.
+
+        Summed column by column (R's dgemv order), so that equal rows get equal values:
+        BLAS matrix-vector products may round rows differently, breaking score ties.
+        """
+        x, coef = self.x, self.coef
+        lp = np.zeros(x.shape[0])
+        for j in range(x.shape[1]):
+            lp += x[:, j] * coef[j]
+        lp -= self.means @ coef
+        if self.offset is not None:
+            lp += self.offset
+        return lp
 
 
 class CoxTable(pd.DataFrame):

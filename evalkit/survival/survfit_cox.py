@@ -288,10 +288,18 @@ def survfit_cox(
         labels = list(newdata.index)
         row_stratum = [None] * len(newdata)
         scol = fit.strata
-        if levels is not None and scol is not None and "," not in scol and scol in newdata.columns:
+        names = [] if scol is None else [v.strip() for v in scol.split(",")]
+        if levels is not None and names and all(c in newdata.columns for c in names):
+            if len(names) == 1:
+                wanted = list(newdata[names[0]])
+            else:  # labels as strata(a, b) makes them: "a=1, b=2"
+                wanted = [
+                    ", ".join(f"{c}={v}" for c, v in zip(names, row, strict=True))
+                    for row in newdata[names].itertuples(index=False)
+                ]
             lv = list(levels)
             row_stratum = []
-            for v in newdata[scol]:
+            for v in wanted:
                 if v not in lv:
                     raise ValueError(f"newdata has a stratum the model does not know: {v!r}")
                 row_stratum.append(lv.index(v))

@@ -129,7 +129,7 @@ class CoxData:
 
 
 class CoxTable(pd.DataFrame):
-    """The coefficient table; ``table()`` returns R's summary (:class:`CoxSummary`)."""
+    """The coefficient table; calling it, ``fit.summary()``, gives R's summary printout."""
 
     _metadata: ClassVar[list[str]] = ["_fit"]
 

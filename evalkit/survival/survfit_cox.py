@@ -158,13 +158,10 @@ def _baseline(data: Any, beta: np.ndarray, xcenter: float, ties: str):
     tot = seg_revcumsum(cols, c_stratum, ns)
     if start is not None:
         # subtract, at each time t, the rows with start >= t (not yet entered)
+        # the last cell of the row's stratum with time <= start (one search, no loop)
+        k = np.searchsorted(uniq, start, side="right") - 1
+        lo = np.searchsorted(cells, strata.astype(np.int64) * (uniq.size + 1) + k, side="right") - 1
         first_cell = np.searchsorted(c_stratum, np.arange(ns))
-        ckey_t = c_stratum.astype(float)
-        lo = np.empty(n, dtype=np.int64)
-        for s in np.unique(strata):
-            rows = np.flatnonzero(strata == s)
-            a, b = first_cell[s], np.searchsorted(ckey_t, s, side="right")
-            lo[rows] = a + np.searchsorted(c_time[a:b], start[rows], side="right") - 1
         keep = lo >= first_cell[strata]
         sub = np.zeros_like(cols)
         rows = np.flatnonzero(keep)

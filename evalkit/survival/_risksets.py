@@ -602,6 +602,7 @@ def _center_scale(
     k = int(strata.max()) + 1 if n else 1
     tot = w.sum()
     zero_one = np.array([in_values(xt[j], nocenter) for j in range(p)], dtype=bool)
+    tiny = 16 * np.finfo(float).eps * np.abs(xt).max(axis=1, initial=0.0)
     if k == 1:
         xc = xt  # a fresh copy (gathered by the caller): centred in place
         xc -= ((xt @ w) / tot)[:, None]
@@ -613,6 +614,10 @@ def _center_scale(
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.where(sw > 0, mean / sw, 0.0)
             xc[j] = xt[j] - mean[strata]
+    # a column constant overall or within every stratum is centred to exactly 0 (as R's
+    # own sums give), so that its information is exactly 0 and R's rule flags it
+    flat = np.abs(xc).max(axis=1, initial=0.0) <= tiny
+    xc[flat] = 0.0
     absdev = np.abs(xc) @ w
     scale = np.where(absdev > 0, tot / np.where(absdev > 0, absdev, 1.0), 1.0)
     scale[zero_one] = 1.0

@@ -375,7 +375,9 @@ def _warn_fit(fit: Any, names: list[str]) -> None:
 
 
 def _test(stat: float, df: int) -> tuple[float, int, float]:
-    return float(stat), int(df), float(chdtrc(df, stat)) if df > 0 else float("nan")
+    if df == 0:  # R: pchisq(0, 0, lower.tail = FALSE) is 1 (no coefficient estimated)
+        return float(stat), 0, 1.0 if stat <= 0 else 0.0
+    return float(stat), int(df), float(chdtrc(df, stat))
 
 
 def _result(**k: Any) -> CoxResult:

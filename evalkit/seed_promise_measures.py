@@ -15,6 +15,7 @@ in ``docs/definitions.md``.
 | ``mentor_i_praktik`` | 000 | a mentor in every praktik |
 | ``loennede_timer_stigning`` | 004 | the rise in the share in paid hours (bilag 2) |
 | ``gruppe2_rehabilitering`` | 004 | group 2 into ressourceforløb, fleksjob, førtidspension |
+| ``bestand_maaned`` | 001 | the gross target group: the month's stock at the start |
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 
 import pandas as pd
 
-from evalkit import measures
+from evalkit import measures, stock
 from evalkit.baseline import wilson
 from evalkit.clustered import clustered_proportion
 from evalkit.followup import followup_coverage
@@ -31,6 +32,7 @@ from evalkit.promises import NotMeasured, Promise, PromiseContext, register_meas
 from evalkit.results import Estimate
 
 __all__ = [
+    "gross_target_group",
     "group2_rehabilitation",
     "jobsamtaler_6_months",
     "mentor_in_praktik",
@@ -191,3 +193,30 @@ def group2_rehabilitation(ctx: PromiseContext, promise: Promise) -> Estimate:
     y = measures.ever_in_status(p, ctx.evaluation.status, _REHAB, ctx.config.period.start,
                                 ctx.cutoff)  # fmt: skip
     return _share(int(y.sum()), len(y), ctx, "personer")
+
+
+@register_measure("bestand_maaned")
+def gross_target_group(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """The month's stock of a target group (persons with its benefit in the month).
+
+    Seed 001, 4.1: «Aktivitetsparate kontanthjælpsmodtagere ... juni 2016: 350 personer»,
+    «hele bruttomålgruppen omfattes fra projektstart». The gross target group is the
+    month's stock as Jobindsats counts it (:func:`evalkit.stock.monthly_stock`), in the
+    month ``args.month`` (default the project's first month); a register count, exact.
+    ``args``: ``group`` (required), ``month``, ``benefits``.
+    """
+    group = promise.args.get("group")
+    if not group:
+        raise NotMeasured("målet mangler en målgruppe (args: group)")
+    month = pd.Timestamp(str(promise.args.get("month", ctx.config.period.start))[:7] + "-01")
+    if month > pd.Timestamp(ctx.cutoff):
+        raise NotMeasured("måneden ligger efter opgørelsesdatoen")
+    ev = ctx.evaluation
+    p = ev.participants[(ev.participants["arm"] == "indsats")
+                        & (ev.participants["target_group"] == group)]  # fmt: skip
+    benefits = promise.args.get("benefits") or stock.GROUP_BENEFITS.get(group)
+    if not benefits:
+        raise NotMeasured(f"målgruppen {group!r} har ingen kendt ydelse (args: benefits)")
+    n = int(stock.monthly_stock(p, ev.status, pd.DatetimeIndex([month]), benefits).sum())
+    return Estimate(float(n), math.nan, math.nan, n=n, method="registeropgørelse",
+                    details={"month": month.strftime("%Y-%m")})  # fmt: skip

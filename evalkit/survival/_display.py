@@ -138,12 +138,14 @@ def format_frame(
 def text_table(df: pd.DataFrame, *, index: bool = True, **kwargs) -> str:
     """A right-aligned plain-text table (R's matrix print)."""
     shown = format_frame(df, text=True, **kwargs)
+    shown.index.name = None
     return shown.to_string(index=index, justify="right")
 
 
 def html_table(df: pd.DataFrame, *, index: bool = True, caption: str = "", **kwargs) -> str:
     """A small HTML table with the same formatting (p-values as ``<0.001``)."""
     shown = format_frame(df, text=False, **kwargs)
+    shown.index.name = None
     out = shown.to_html(index=index, escape=True, border=0)
     if caption:
         out = out.replace(

@@ -368,7 +368,7 @@ class FineGrayResult:
         return [
             f"Num. cases = {self.n} (events of interest {self.n_events}, "
             f"competing {self.n_competing})",
-            f"Pseudo Log-likelihood = {self.loglik:.4g}",
+            f"Pseudo Log-likelihood = {self.loglik:.7g}",
             f"Pseudo likelihood ratio test = {stat:.2f}  on {df} df,",
         ]
 

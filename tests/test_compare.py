@@ -6,7 +6,6 @@ sandwich); matching is checked against a brute-force greedy matcher written here
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -251,7 +250,8 @@ def test_match_nearest_equals_brute_force(seed, covs, ratio, replace, caliper):
     assert (got["distance"] <= width + 1e-12).all()
 
 
-def test_match_nearest_is_fast_and_deterministic():
+def test_match_nearest_is_deterministic_at_aalborg_size():
+    """Speed lives in benchmarks/matching.py; a test must not depend on the machine."""
     rng = np.random.default_rng(3)
     n_t, n_c = 2500, 10000
     n = n_t + n_c
@@ -263,11 +263,7 @@ def test_match_nearest_is_fast_and_deterministic():
             "sex": rng.choice(["K", "M"], n),
         }
     )
-    match_nearest(data.iloc[::25], "t", ["age"])  # warm up imports
-    start = time.perf_counter()
     first = match_nearest(data, "t", ["age", "weeks", "sex"])
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0
     second = match_nearest(data, "t", ["age", "weeks", "sex"])
     pd.testing.assert_frame_equal(first, second)
     assert first.attrs["n_treated"] == n_t

@@ -123,7 +123,7 @@ def _wide_status(
         loaded.problems.append(problems)
     if bad.size > limit:
         loaded.problems.append(
-            Problem(file, None, "y_YYWW", "a status code", f"{bad.size - limit} more")
+            Problem(file, None, "y_YYWW", "a status code", f"… and {bad.size - limit} more")
         )
 
     hours = np.zeros(n * k)

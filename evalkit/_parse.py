@@ -8,6 +8,7 @@ could not be parsed; callers parse the distinct values only and spread them back
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -90,3 +91,28 @@ def _weeks(t: pd.Series) -> pd.Series:
     as_date = _dates(t.where(~pd.Series(have)))
     res = res.where(pd.Series(have), as_date - pd.to_timedelta(as_date.dt.dayofweek, unit="D"))
     return res.astype("datetime64[ns]")
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
+def _date_expectation(value: object) -> str | None:
+    """The expectation for a cell written like a date that is not one (31-02-2019)."""
+    if not isinstance(value, str):
+        return None
+    v = value.strip()
+    dmy = re.fullmatch(r"(\d{1,2})-(\d{1,2})-(\d{4})", v)
+    ymd = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", v)
+    if not (dmy or ymd):
+        return None
+    form = "dd-mm-yyyy" if dmy else "yyyy-mm-dd"
+    d, m, y = (int(x) for x in dmy.groups()) if dmy else (int(x) for x in ymd.groups()[::-1])
+    if not 1 <= m <= 12:
+        return f"a date {form} (there is no month {m})"
+    if not 1 <= d <= 31:
+        return f"a date {form} (there is no day {d})"
+    days = pd.Timestamp(y, m, 1).days_in_month
+    return (
+        f"a date {form} that exists (the date does not exist: {_MONTHS[m - 1]} {y} has {days} days)"
+    )

@@ -7,8 +7,10 @@ one :class:`~evalkit.schemas.DataValidationError` listing *all* problems found, 
 naming the file, the line, the column and what was expected. Raw files are only read.
 
 Everything is vectorised: values are parsed once per distinct value (``pd.factorize``),
-so a 12,500 x 260 DREAM panel loads in about a second (``docs/performance.md``). Cell
-parsing lives in :mod:`evalkit._parse`, the DREAM wide layout in :mod:`evalkit._dream`.
+so a 12,500 x 260 DREAM panel loads in about a second (``docs/performance.md``). Reading
+a file into raw text cells (delimiter, encoding, binary and mixed-encoding files) lives in
+:mod:`evalkit._read`, cell parsing in :mod:`evalkit._parse`, the DREAM wide layout in
+:mod:`evalkit._dream`.
 
 Example
 -------
@@ -20,8 +22,6 @@ Example
 from __future__ import annotations
 
 import hashlib
-import io as _io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit._dream import _WIDE_HOURS, _WIDE_WEEK, _wide_status
-from evalkit._parse import _by_unique, _dates, _number, _text, _weeks
+from evalkit._parse import _by_unique, _date_expectation, _dates, _number, _text, _weeks
+from evalkit._read import _read_raw
 from evalkit.config import DataSource, ProjectConfig
 from evalkit.schemas import (
     STATUS_CATEGORIES,
@@ -40,7 +41,6 @@ from evalkit.schemas import (
     check_frame,
     check_panel_gaps,
     check_persons_known,
-    duplicate_columns,
     find_cpr,
     looks_like_cpr,
     mask_id,
@@ -125,6 +125,7 @@ class _Loaded:
     sha256: str | None = None
     wide_cols: dict[str, np.ndarray] | None = None  # canonical -> raw name per long row
     reported: dict[str, np.ndarray] = field(default_factory=dict)
+    absent: tuple[str, ...] = ()  # optional canonical columns the file does not have
 
     def line_of(self, rows: np.ndarray) -> np.ndarray:
         return self.lines[np.asarray(rows, dtype=np.int64)]
@@ -133,153 +134,6 @@ class _Loaded:
         if self.wide_cols is not None and column in self.wide_cols:
             return list(self.wide_cols[column][np.asarray(rows, dtype=np.int64)])
         return [self.names.get(column, column)] * len(rows)
-
-
-# --------------------------------------------------------------------------- raw reading
-
-
-def _decode(data: bytes, encoding: str | None) -> str:
-    if encoding:
-        return data.decode(encoding)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _split_header(header: str, sep: str) -> list[str]:
-    return [h.strip().strip('"').strip() for h in header.split(sep)]
-
-
-def _read_csv(path: Path, file: str, encoding: str | None) -> tuple[pd.DataFrame | None, list]:
-    data = path.read_bytes()
-    if not data.strip():
-        return None, [
-            Problem(file, None, None, "a header line naming the columns", "an empty file")
-        ]
-    try:
-        text = _decode(data, encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        return None, [Problem(file, None, None, f"text in encoding {encoding}", str(exc)[:80])]
-    header = text.lstrip("\ufeff").splitlines()[0]
-    counts = {s: header.count(s) for s in (";", ",", "\t")}
-    sep = max(counts, key=lambda s: (counts[s], s == ";"))
-    if counts[sep] == 0:
-        sep = ";"
-    problems = duplicate_columns(file, _split_header(header, sep))
-    if '"' not in text:  # without quoting, a field count per line is exact
-        rows = pd.Series(text.lstrip("\ufeff").splitlines(), dtype=object)
-        counts_per_line = rows.str.count(re.escape(sep)).to_numpy()
-        ragged = np.flatnonzero(
-            (counts_per_line != counts_per_line[0]) & (rows.str.strip() != "").to_numpy()
-        )
-        if ragged.size:
-            expected = f"the same number of fields as the header ({counts_per_line[0] + 1})"
-            problems += [
-                Problem(file, int(i) + 1, None, expected, f"{counts_per_line[i] + 1} fields")
-                for i in ragged[:_LIMIT]
-            ]
-            return None, problems
-    try:
-        raw = pd.read_csv(
-            _io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            skipinitialspace=False,
-            index_col=False,
-        )
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        line = int(m.group(1)) if m else None
-        found = f"{m.group(2)} fields" if m else str(exc)[:80]
-        expected = f"the same number of fields as the header, separated by '{sep}'"
-        return None, [*problems, Problem(file, line, None, expected, found)]
-    raw.columns = [str(c).strip() for c in raw.columns]
-    raw.attrs["sep"] = sep
-    return raw, problems
-
-
-def _read_excel(path: Path, file: str, sheet: str | None) -> tuple[pd.DataFrame | None, list]:
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        return None, [Problem(file, None, None, "a readable .xlsx file", type(exc).__name__)]
-    with book:
-        names = list(book.sheet_names)
-        if sheet is not None and sheet not in names:
-            shown = ", ".join(repr(n) for n in names)
-            return None, [Problem(file, None, None, f"a sheet named {sheet!r} (found: {shown})")]
-        name = sheet if sheet is not None else names[0]
-        head = book.parse(name, header=None, nrows=1, dtype=object)
-        if head.empty:
-            return None, [
-                Problem(file, None, None, "a header row naming the columns", "an empty sheet")
-            ]
-        problems = duplicate_columns(
-            file, [str(v).strip() for v in head.iloc[0].tolist() if pd.notna(v)]
-        )
-        raw = book.parse(name, header=0, dtype=object)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return raw, problems
-
-
-def _read_parquet(path: Path, file: str) -> tuple[pd.DataFrame | None, list]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        raw = pq.read_table(path).to_pandas()
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        what = "a truncated or corrupt file" + (f" ({str(exc)[:60]})" if str(exc) else "")
-        return None, [Problem(file, None, None, "a readable Parquet file", what)]
-    raw = raw.reset_index(drop=True)
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return raw, []
-
-
-def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.ndarray, list]:
-    path = Path(source.path)
-    if not path.is_file():
-        return (
-            None,
-            np.zeros(0, np.int64),
-            [Problem(file, None, None, "an existing file", "no such file")],
-        )
-    if source.format == "csv":
-        raw, problems = _read_csv(path, file, source.encoding)
-        first = 2
-    elif source.format == "excel":
-        raw, problems = _read_excel(path, file, source.sheet)
-        first = 2
-    elif source.format == "parquet":
-        raw, problems = _read_parquet(path, file)
-        first = 1
-    else:
-        return (
-            None,
-            np.zeros(0, np.int64),
-            [Problem(file, None, None, "csv, excel or parquet", source.format)],
-        )
-    if raw is None:
-        return None, np.zeros(0, np.int64), problems
-    lines = np.arange(first, first + len(raw), dtype=np.int64)
-    if len(raw) and source.format != "parquet":  # drop blank lines, keeping line numbers
-        empty0 = _text(raw.iloc[:, 0]).isna().to_numpy()
-        blank = empty0.copy()
-        if empty0.any():
-            rest = raw.loc[empty0].astype("string").fillna("")
-            blank[empty0] = rest.apply(lambda c: c.str.strip() == "").all(axis=1).to_numpy()
-        raw, lines = raw.loc[~blank].reset_index(drop=True), lines[~blank]
-    if raw.empty:
-        problems.append(Problem(file, None, None, "at least one data row", "only a header"))
-    return raw, lines, problems
 
 
 # --------------------------------------------------------------------------- value parsing
@@ -374,16 +228,15 @@ def _bad_cells(
         if looks_like_cpr(str(value)):
             continue  # reported by the CPR scan
         shown = mask_id(value) if spec.kind == "id" else mask_value(value)
-        if spec.kind == "date" and isinstance(value, str):
-            v = value.strip()
-            if re.fullmatch(r"\d{1,2}-\d{1,2}-\d{4}", v):
-                expected = "a date dd-mm-yyyy"
-            elif re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", v):
-                expected = "a date yyyy-mm-dd"
-        problems.append(Problem(loaded.file, int(loaded.lines[r]), raw_name, expected, shown))
+        want = _date_expectation(value) if spec.kind == "date" else None
+        problems.append(
+            Problem(loaded.file, int(loaded.lines[r]), raw_name, want or expected, shown)
+        )
     if rows.size > _LIMIT:
         problems.append(
-            Problem(loaded.file, None, raw_name, expected, f"{rows.size - _LIMIT} more such cells")
+            Problem(
+                loaded.file, None, raw_name, expected, f"… and {rows.size - _LIMIT} more such cells"
+            )
         )
     return problems
 
@@ -414,12 +267,27 @@ def _canonical(source: DataSource, loaded: _Loaded, raw: pd.DataFrame) -> pd.Dat
             inverse[spec.name] = spec.name
     expected_names = {v: k for k, v in source.columns.items()}
     loaded.names = {s.name: inverse.get(s.name, expected_names.get(s.name, s.name)) for s in specs}
+    loaded.absent = tuple(s.name for s in specs if s.name not in inverse)
     missing = [s for s in specs if s.required and s.name not in inverse]
     if missing:
         found = [str(c) for c in raw.columns]
         if len(found) == 1 and any(ch in found[0] for ch in ";,\t|"):
             loaded.problems.append(
                 Problem(loaded.file, 1, None, "columns separated by ';' or ','", found[0][:60])
+            )
+        elif any(looks_like_cpr(f) for f in found):
+            pass  # reported by find_cpr: a header line with CPR numbers is a data row
+        elif _looks_like_data(found):
+            loaded.problems.append(
+                Problem(
+                    loaded.file,
+                    1,
+                    None,
+                    "a header line naming the columns; line 1 holds values (was the file "
+                    "exported without its header line?)",
+                    ", ".join(str(mask_value(f)) for f in found[:5])
+                    + (f", … and {len(found) - 5} more" if len(found) > 5 else ""),
+                )
             )
         else:
             for s in missing:
@@ -446,6 +314,13 @@ def _canonical(source: DataSource, loaded: _Loaded, raw: pd.DataFrame) -> pd.Dat
             values = values.fillna(0.0)
         out[spec.name] = values
     return pd.DataFrame(out)
+
+
+def _looks_like_data(names: list[str]) -> bool:
+    """A header whose cells are mostly dates, numbers or CPR numbers is a data row."""
+    t = pd.Series(names, dtype="string")
+    data_like = _dates(t).notna() | _number(t, True).notna() | t.map(looks_like_cpr).astype(bool)
+    return len(names) > 0 and int(data_like.sum()) * 2 >= len(names)
 
 
 def _generic(source: DataSource, raw: pd.DataFrame) -> pd.DataFrame:
@@ -575,7 +450,13 @@ def _benchmark_units(
             )
         if rows.size > _LIMIT:
             loaded.problems.append(
-                Problem(loaded.file, None, col_v, expected, f"{rows.size - _LIMIT} more such cells")
+                Problem(
+                    loaded.file,
+                    None,
+                    col_v,
+                    expected,
+                    f"… and {rows.size - _LIMIT} more such cells",
+                )
             )
     if not pct.any():
         return frame
@@ -602,7 +483,11 @@ def _empty_required(loaded: _Loaded, frame: pd.DataFrame) -> list[Problem]:
         if rows.size > _LIMIT:
             problems.append(
                 Problem(
-                    loaded.file, None, cols[0], "a value", f"{rows.size - _LIMIT} more empty cells"
+                    loaded.file,
+                    None,
+                    cols[0],
+                    "a value",
+                    f"… and {rows.size - _LIMIT} more empty cells",
                 )
             )
     return problems
@@ -647,6 +532,7 @@ def _load_all(config: ProjectConfig) -> tuple[dict[str, _Loaded], list[Problem]]
     problems = [p for item in loaded.values() for p in item.problems]
     part, status = loaded.get("participants"), loaded.get("status")
     if part is not None and part.frame is not None:
+        problems.extend(_config_references(config, part))
         known = part.frame["person_id"]
         for table in ("status", "activities", "joblog"):
             item = loaded.get(table)
@@ -691,7 +577,7 @@ def _implementation_items(config: ProjectConfig, item: _Loaded) -> list[Problem]
     frame = item.frame
     bad = ~frame["item"].isin(ids).to_numpy() & frame["item"].notna().to_numpy()
     rows = np.flatnonzero(bad)
-    shown = ", ".join(ids[:12]) + (", ..." if len(ids) > 12 else "")
+    shown = ", ".join(ids[:12]) + (f", … and {len(ids) - 12} more" if len(ids) > 12 else "")
     expected = (
         f"the id of a promise with implementation: in the config ({shown})"
         if ids
@@ -713,6 +599,89 @@ def _implementation_items(config: ProjectConfig, item: _Loaded) -> list[Problem]
                     col_v,
                     "a number not above the denominator in the same row",
                     mask_value(frame["value"].iloc[r]),
+                )
+            )
+    return problems
+
+
+# Criterion kinds whose denominator is participants (their ``group`` is a target group).
+_PARTICIPANT_KINDS = {"share", "change_pp", "monthly_average", "joblog_change",
+                      "survival_vs_reference"}  # fmt: skip
+
+
+def _config_references(config: ProjectConfig, part: _Loaded) -> list[Problem]:
+    """Columns and values the config's criteria and comparison name, checked in the data.
+
+    A criterion or covariate naming a column the participants file lacks would otherwise
+    be evaluated on an empty column and read "for få personer", which is false.
+    """
+    if part.frame is None:
+        return []
+    canonical = {s.name for s in TABLE_COLUMNS["participants"]}
+    raw_name = {v: k for k, v in config.data["participants"].columns.items()}
+    line = None if part.file.lower().endswith(".parquet") else 1
+    yaml_name = Path(config.path).name
+    problems = []
+
+    def need(column: str, key: str) -> None:
+        if column not in canonical:
+            problems.append(
+                Problem(
+                    yaml_name,
+                    None,
+                    None,
+                    f"{key}: a participants column ({', '.join(sorted(canonical))})",
+                    column,
+                )
+            )
+        elif column in part.absent:
+            problems.append(
+                Problem(
+                    part.file,
+                    line,
+                    raw_name.get(column, column),
+                    f"a column for '{column}', which {key} in {yaml_name} uses (map the "
+                    "file's column under data.participants.columns)",
+                    "no such column",
+                )
+            )
+
+    covariates = config.comparison.get("covariates") or []
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    for i, cov in enumerate(covariates):
+        need(str(cov), f"comparison.covariates[{i}]")
+    groups = set(part.frame["target_group"].dropna().astype(str))
+    for i, crit in enumerate(config.criteria):
+        if "subgroup" in crit:
+            need("subgroup", f"criteria[{i}].subgroup")
+            if "subgroup" not in part.absent:
+                values = set(part.frame["subgroup"].dropna().astype(str))
+                if str(crit["subgroup"]) not in values:
+                    problems.append(
+                        Problem(
+                            part.file,
+                            line,
+                            raw_name.get("subgroup", "subgroup"),
+                            f"the value {crit['subgroup']!r} that criteria[{i}].subgroup in "
+                            f"{yaml_name} names",
+                            "no participant has it",
+                        )
+                    )
+        group = crit.get("group")
+        if (
+            crit.get("kind") in _PARTICIPANT_KINDS
+            and group is not None
+            and str(group) not in groups
+        ):
+            problems.append(
+                Problem(
+                    part.file,
+                    line,
+                    raw_name.get("target_group", "target_group"),
+                    f"the target group {group!r} that criteria[{i}].group in {yaml_name} "
+                    f"names (found: {', '.join(sorted(groups))})",
+                    "no participant has it",
                 )
             )
     return problems

@@ -38,10 +38,13 @@ __all__ = [
     "check_frame",
     "check_panel_gaps",
     "check_persons_known",
+    "cpr_digits",
+    "cpr_numbers",
     "duplicate_columns",
     "find_cpr",
     "looks_like_cpr",
     "mask_id",
+    "mask_text",
     "mask_value",
     "missing_column",
 ]
@@ -74,10 +77,18 @@ ORIGINS: tuple[str, ...] = ("dansk", "vestlig", "ikke-vestlig")
 EDUCATIONS: tuple[str, ...] = ("grundskole", "gymnasial", "erhvervsfaglig", "videregaaende")
 CPR_MASK = "******-****"
 _PERIOD_RE = r"^(\d{4}(M(0[1-9]|1[0-2])|Q[1-4]|QMAT(0[1-9]|1[0-2])|)|U\d{3})$"
-# A CPR number: day 01-31, month 01-12, two-digit year, optional '-', four digits; not
-# part of a longer run of letters or digits (so 16-character hex pseudonyms never match).
-CPR_PATTERN = r"(?<![0-9A-Za-z])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?![0-9A-Za-z])"
+# A CPR number: day 01-31, month 01-12, two-digit year, optionally '-' or a space, four
+# digits; not part of a longer run of letters or digits (so 16-character hex pseudonyms
+# never match).
+CPR_PATTERN = (
+    r"(?<![0-9A-Za-z])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}[- ]?\d{4}(?![0-9A-Za-z])"
+)
 _CPR_RE = re.compile(CPR_PATTERN)
+# A CPR number whose leading zero Excel dropped (a number cell): day 1-9, then MMYYSSSS.
+_CPR9 = r"[1-9](?:0[1-9]|1[0-2])\d{6}"
+_CPR9_CELL = re.compile(rf"\s*{_CPR9}(?:\.0+)?\s*")
+_CPR9_ANY = re.compile(rf"(?<![0-9A-Za-z]){_CPR9}(?![0-9A-Za-z])")
+_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,14 @@ class Problem:
     expected: str
     value: str | None = None
 
+    def __post_init__(self) -> None:
+        # A header cell, a file name or a listed column may be data (a file without its
+        # header line): every text of a Problem is masked, whatever built it.
+        for name in ("file", "column", "expected", "value"):
+            text = getattr(self, name)
+            if isinstance(text, str):
+                object.__setattr__(self, name, mask_text(text))
+
     def __str__(self) -> str:
         where = [self.file]
         if self.line is not None:
@@ -126,7 +145,7 @@ class DataValidationError(ValueError):
         self.problems: list[Problem] = list(problems)
         n = len(self.problems)
         shown = "\n".join(f"  {p}" for p in self.problems[:50])
-        more = f"\n  ... and {n - 50} more" if n > 50 else ""
+        more = f"\n  … and {n - 50} more" if n > 50 else ""
         super().__init__(f"{n} problem(s) in the input data:\n{shown}{more}")
 
 
@@ -254,16 +273,79 @@ def _schema(table: str) -> pa.DataFrameSchema:
 SCHEMAS: dict[str, pa.DataFrameSchema] = {t: _schema(t) for t in TABLE_COLUMNS}
 
 
-def looks_like_cpr(value: object) -> bool:
-    """True when ``value`` holds a CPR-shaped number (``DDMMYY-SSSS`` or ten digits).
+def mask_text(text: str) -> str:
+    """``text`` with every CPR-shaped number (any form, nine digits too) as ``******-****``.
 
-    The day must be 01-31 and the month 01-12; the modulus-11 check digit is not used
-    (it is not guaranteed since 2007).
+    For messages: unlike :func:`mask_value` it never shortens the text.
+
+    >>> mask_text("ids 010203 1234 and 102031234 in row 7")
+    'ids ******-**** and ******-**** in row 7'
+    """
+    text = _CPR_RE.sub(CPR_MASK, text)
+    return _CPR9_ANY.sub(CPR_MASK, text) if any(c.isdigit() for c in text) else text
+
+
+def _valid_day(day: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Day and month form a date in some year (29 February allowed)."""
+    ok = (month >= 1) & (month <= 12) & (day >= 1)
+    return ok & (day <= _DAYS[np.clip(month, 0, 12)])
+
+
+def cpr_numbers(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Which numbers are CPR numbers stored as numbers (Parquet int64, Excel number cells).
+
+    A whole number from 100000000 to 9999999999 whose first digits (zero-padded to ten:
+    Excel drops the leading zero of a day 01-09) form a day and month of a real date.
+
+    >>> cpr_numbers(np.array([102031234, 3112994321, 123456789, 37.5, 3102001234]))
+    array([ True,  True, False, False, False])
+    """
+    v = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(v) & (v % 1 == 0) & (v >= 1e8) & (v < 1e10)
+    n = np.where(whole, v, 0).astype(np.int64)
+    return whole & _valid_day(n // 100_000_000, (n // 1_000_000) % 100)
+
+
+def cpr_digits(value: object) -> str | None:
+    """The ten digits ``DDMMYYSSSS`` of a value that is a CPR number in any form, else None.
+
+    Accepts ``DDMMYY-SSSS``, ``DDMMYYSSSS``, ``DDMMYY SSSS`` and the nine digits left when
+    a spreadsheet dropped the leading zero, as text or as a number.
+
+    >>> cpr_digits("010203-1234"), cpr_digits("010203 1234"), cpr_digits(102031234)
+    ('0102031234', '0102031234', '0102031234')
+    >>> cpr_digits("a1b2c3d4e5f6a001") is None
+    True
+    """
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{int(value):010d}" if cpr_numbers(np.array([value]))[0] else None
+    text = str(value).strip()
+    if _CPR_RE.fullmatch(text):
+        return text.replace("-", "").replace(" ", "")
+    if _CPR9_CELL.fullmatch(text):
+        return f"{int(float(text)):010d}"
+    return None
+
+
+def looks_like_cpr(value: object) -> bool:
+    """True when ``value`` holds a CPR-shaped number in any form.
+
+    Text holding ``DDMMYY-SSSS``, ``DDMMYY SSSS`` or ten digits with a day 01-31 and a
+    month 01-12; a whole cell of nine such digits (a dropped leading zero); a number
+    (:func:`cpr_numbers`). The modulus-11 check digit is not used (it is not guaranteed
+    since 2007).
 
     >>> looks_like_cpr("010203-1234"), looks_like_cpr("0102031234"), looks_like_cpr("3213001234")
     (True, True, False)
+    >>> looks_like_cpr("010203 1234"), looks_like_cpr("102031234"), looks_like_cpr(102031234)
+    (True, True, True)
     """
-    return isinstance(value, str) and _CPR_RE.search(value) is not None
+    if isinstance(value, str):
+        return _CPR_RE.search(value) is not None or _CPR9_CELL.fullmatch(value) is not None
+    return cpr_digits(value) is not None
 
 
 def mask_id(value: object) -> str:
@@ -287,9 +369,10 @@ def mask_value(value: object) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return None
     text = value if isinstance(value, str) else str(value)
+    text = mask_text(text)  # before cutting, so a cut cannot split a CPR number
     if len(text) > 60:
         text = text[:57] + "..."
-    return _CPR_RE.sub(CPR_MASK, text)
+    return text
 
 
 def find_cpr(
@@ -299,12 +382,15 @@ def find_cpr(
     id_columns: Sequence[str] = (),
     limit: int = 100,
 ) -> list[Problem]:
-    """Find CPR-shaped values in any text column of a raw frame.
+    """Find CPR-shaped values in every column of a raw frame, and in its header.
 
     Parameters
     ----------
     frame : DataFrame
-        The file as read, raw column names, cells as text (non-text columns are skipped).
+        The file as read, raw column names. Text cells are searched for CPR numbers in
+        any form (:func:`looks_like_cpr`); number columns for numbers that are CPR
+        numbers (:func:`cpr_numbers`); the column names too (a file exported without its
+        header line has a data row there).
     file : str
         File name for the messages.
     lines : ndarray of int
@@ -320,18 +406,29 @@ def find_cpr(
         One per cell found; the value is never printed.
     """
     problems: list[Problem] = []
+    if any(looks_like_cpr(str(c)) for c in frame.columns):
+        problems.append(
+            Problem(
+                file,
+                1,
+                None,
+                "a header line naming the columns; line 1 holds data with a CPR number (was "
+                "the file exported without its header line?)",
+                CPR_MASK,
+            )
+        )
     for col in frame.columns:
         s = frame[col]
-        if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
             continue
         # test each distinct value once (a long panel repeats a few values millions of times)
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        text = pd.Series(uniques, dtype="string")
-        long_enough = text.str.len().fillna(0).to_numpy() >= 10
-        if not long_enough.any():
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            u_hit = cpr_numbers(np.asarray(uniques))
+        else:
+            u_hit = _cpr_cells(np.asarray(uniques, dtype=object))
+        if not u_hit.any():
             continue
-        u_hit = np.zeros(len(uniques), dtype=bool)
-        u_hit[long_enough] = text[long_enough].str.contains(CPR_PATTERN, regex=True).fillna(False)
         rows = np.flatnonzero((codes >= 0) & u_hit[np.where(codes < 0, 0, codes)])
         if col in id_columns:
             expected = (
@@ -343,9 +440,35 @@ def find_cpr(
             problems.append(Problem(file, int(lines[r]), str(col), expected, CPR_MASK))
         if len(rows) > limit:
             problems.append(
-                Problem(file, None, str(col), expected, f"{len(rows) - limit} more such cells")
+                Problem(
+                    file, None, str(col), expected, f"… and {len(rows) - limit} more such cells"
+                )
             )
     return problems
+
+
+def _cpr_cells(uniques: np.ndarray) -> np.ndarray:
+    """CPR numbers in any form among distinct cells of a text (or mixed) column."""
+    hit = np.zeros(len(uniques), dtype=bool)
+    if not len(uniques):
+        return hit
+    numeric = np.array(
+        [isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool)
+         for u in uniques],
+        dtype=bool,
+    )  # fmt: skip
+    if numeric.any():  # number cells in a mixed column (Excel)
+        hit[numeric] = cpr_numbers(uniques[numeric].astype(float))
+    text = pd.Series(uniques[~numeric], dtype=object).astype("string")
+    long_enough = text.str.len().fillna(0).to_numpy() >= 9
+    if long_enough.any():
+        t = text[long_enough]
+        found = t.str.contains(CPR_PATTERN, regex=True).fillna(False).to_numpy(bool)
+        found |= t.str.fullmatch(_CPR9_CELL.pattern).fillna(False).to_numpy(bool)
+        sub = np.zeros(len(text), dtype=bool)
+        sub[long_enough] = found
+        hit[~numeric] = sub
+    return hit
 
 
 def _range_text(spec: ColumnSpec) -> str:
@@ -439,7 +562,7 @@ def check_frame(
             problems.append(Problem(file, int(line), col, expected, shown))
         if len(rows) > limit:
             problems.append(
-                Problem(file, None, cols[0], expected, f"{len(rows) - limit} more such cells")
+                Problem(file, None, cols[0], expected, f"… and {len(rows) - limit} more such cells")
             )
     problems.extend(_duplicates(table, frame, file, line_of, column_of, limit))
     return problems
@@ -484,7 +607,7 @@ def _duplicates(
             shown = f"a second row for {pid}"
         problems.append(Problem(file, int(line), col, expected, shown))
     if rows.size > limit:
-        problems.append(Problem(file, None, cols[0], expected, f"{rows.size - limit} more"))
+        problems.append(Problem(file, None, cols[0], expected, f"… and {rows.size - limit} more"))
     return problems
 
 
@@ -520,7 +643,11 @@ def check_persons_known(
     if rows.size > limit:
         problems.append(
             Problem(
-                file, None, column, "persons listed in participants", f"{rows.size - limit} more"
+                file,
+                None,
+                column,
+                "persons listed in participants",
+                f"… and {rows.size - limit} more",
             )
         )
     return problems
@@ -634,7 +761,7 @@ def check_panel_gaps(
     )
     for r in bad.itertuples(index=False):
         if len(problems) >= limit:
-            problems.append(Problem(file, None, week_column, text, "more gaps not shown"))
+            problems.append(Problem(file, None, week_column, text, "… and more gaps not shown"))
             break
         line = line_of(np.array([r.pos]))[0]
         wk = pd.Timestamp(status["week"].iloc[r.pos])
@@ -659,8 +786,9 @@ def duplicate_columns(file: str, names: list[str]) -> list[Problem]:
 
 def missing_column(file: str, raw_name: str, canonical: str, found: list[str]) -> Problem:
     """The problem for a required column the header lacks, with a close match if any."""
+    found = [str(mask_value(f)) for f in found]
     close = difflib.get_close_matches(raw_name, found, n=1)
     hint = f" (did you mean '{close[0]}'? map it under data.<table>.columns)" if close else ""
-    shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+    shown = ", ".join(found[:10]) + (f", … and {len(found) - 10} more" if len(found) > 10 else "")
     expected = f"a column '{raw_name}' (canonical '{canonical}'){hint}"
     return Problem(file, 1, raw_name, expected, f"columns {shown}")

@@ -38,8 +38,18 @@ def test_pseudonymise_frame_errors():
         ps.pseudonymise_frame(df, ["cprnr"], KEY)
     with pytest.raises(ValueError, match="key must be at least 16 bytes, but had 3"):
         ps.pseudonymise_frame(df, ["cpr"], b"abc")
-    with pytest.raises(ValueError, match="holds numbers"):
-        ps.pseudonymise_frame(pd.DataFrame({"cpr": [102031234]}), ["cpr"], KEY)
+
+
+@pytest.mark.parametrize(
+    "form", ["010203-1234", "0102031234", "010203 1234", " 010203-1234 ", "102031234", 102031234]
+)
+def test_same_person_same_pseudonym_in_every_form(form):
+    """Dash, no dash, a space, the leading zero lost (text or number): one pseudonym."""
+    df = pd.DataFrame({"cpr": pd.Series([form], dtype=object)})
+    assert ps.pseudonymise_frame(df, ["cpr"], KEY).loc[0, "cpr"] == ps.pseudonym("0102031234", KEY)
+    ints = pd.DataFrame({"cpr": pd.array([102031234, 3112994321], dtype="int64")})
+    out = ps.pseudonymise_frame(ints, ["cpr"], KEY)["cpr"].tolist()
+    assert out == [ps.pseudonym("010203-1234", KEY), ps.pseudonym("311299-4321", KEY)]
 
 
 def test_load_key_from_env(monkeypatch):
@@ -62,6 +72,7 @@ def test_load_key_refuses_short_key(monkeypatch):
 def test_load_key_file_outside_repo(tmp_path):
     path = tmp_path / "pseudo.key"
     path.write_bytes(KEY + b"\n")
+    path.chmod(0o600)
     assert ps.load_key(key_file=path) == KEY
 
 

@@ -134,7 +134,7 @@ CASES: dict[str, tuple[dict, str, int | None, str | None, str]] = {
     "missing_column": ({}, "deltagere.csv", 1, "startdato", "a column 'startdato'"),
     "wrong_type": ({}, "deltagere.csv", 3, "alder", "a whole number"),
     "bad_date": ({}, "deltagere.csv", 2, "startdato", "a date dd-mm-yyyy or yyyy-mm-dd"),
-    "impossible_date": ({}, "deltagere.csv", 3, "slutdato", "a date dd-mm-yyyy"),
+    "impossible_date": ({}, "deltagere.csv", 3, "slutdato", "the date does not exist"),
     "unknown_status_code": ({}, "dream.csv", 3, "y_1904", "a status code"),
     "unknown_activity_type": ({}, "aktiviteter.csv", 4, "aktivitet", "one of virksomhedspraktik"),
     "duplicate_person_week": ({}, "ydelser.csv", 17, "person_id", "one row per person and week"),
@@ -185,14 +185,21 @@ CASES: dict[str, tuple[dict, str, int | None, str | None, str]] = {
 }
 
 
+def test_missing_file_shows_the_folder_it_looked_in():
+    problems = validate_project(make_config("missing_file", **CASES["missing_file"][0]))
+    assert problems[0].value == f"no such file in {CORPUS / 'missing_file'}"
+
+
 def _snapshot() -> dict[str, float]:
     return {str(p): p.stat().st_mtime for p in CORPUS.rglob("*") if "__pycache__" not in p.parts}
 
 
 def test_corpus_is_large_enough():
+    """Library-level cases here; the command-line cases (with a case.yaml) in test_bad_inputs."""
     cases = [p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))]
-    assert len(cases) >= 30
-    assert {p.name for p in cases} == {*CASES, "many_problems"}
+    library = {p.name for p in cases if not (p / "case.yaml").exists()}
+    assert len(cases) > 60
+    assert library == {*CASES, "many_problems"}
 
 
 def test_good_project_loads():
@@ -232,7 +239,8 @@ def test_problem_str_matches_documented_form():
     config = make_config("impossible_date")
     problems = validate_project(config)
     assert str(problems[0]) == (
-        "deltagere.csv, line 3, column 'slutdato': expected a date dd-mm-yyyy, got '31-02-2019'"
+        "deltagere.csv, line 3, column 'slutdato': expected a date dd-mm-yyyy that exists (the "
+        "date does not exist: February 2019 has 28 days), got '31-02-2019'"
     )
 
 
@@ -272,7 +280,7 @@ def test_error_message_truncates_long_lists():
     problems = [Problem("f.csv", i, "c", "x") for i in range(2, 80)]
     text = str(DataValidationError(problems))
     assert text.startswith("78 problem(s)")
-    assert "... and 28 more" in text
+    assert "… and 28 more" in text
 
 
 def test_problem_str_without_line_or_value():
@@ -314,7 +322,7 @@ def test_find_cpr_uses_line_numbers_and_limit():
     lines = np.arange(2, 11)
     problems = find_cpr(frame, "x.csv", lines, limit=2)
     assert [p.line for p in problems[:2]] == [3, 6]
-    assert problems[2].value == "1 more such cells"
+    assert problems[2].value == "… and 1 more such cells"
 
 
 def test_check_frame_reports_row_lines():

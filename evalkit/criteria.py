@@ -16,6 +16,7 @@ afgøres" with the reason.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -781,7 +782,11 @@ def check_criteria(config: ProjectConfig) -> None:
             )
         for key in crit:
             if key not in _ALLOWED:
-                raise ConfigError(config.path, f"{where}.{key}", "unknown key for a criterion")
+                close = difflib.get_close_matches(str(key), sorted(_ALLOWED), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ConfigError(
+                    config.path, f"{where}.{key}", f"unknown key for a criterion{hint}"
+                )
         for key in _REQUIRED[crit["kind"]]:
             if key not in crit:
                 raise ConfigError(

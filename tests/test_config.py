@@ -114,7 +114,7 @@ def test_config_errors_name_file_key_and_expectation(
     tmp_path: Path, cfg: dict, key: str, message: str
 ) -> None:
     path = write(tmp_path, cfg)
-    with pytest.raises(ConfigError, match=f"projekt.yaml: key '{key}': .*{message}"):
+    with pytest.raises(ConfigError, match=rf"projekt.yaml(, line \d+)?: key '{key}': .*{message}"):
         load_config(path)
 
 

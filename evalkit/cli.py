@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check configs and their data; list every problem")
     v.add_argument("configs", nargs="+", help="project config files")
+    v.add_argument(
+        "--internal",
+        action="store_true",
+        help="check for an internal report (allows a disclosure threshold below 3)",
+    )
 
     r = sub.add_parser("run", help="render the reports of one or more projects")
     r.add_argument("configs", nargs="*", help="project config files")
@@ -86,8 +91,14 @@ def _parser() -> argparse.ArgumentParser:
         help="internal variant with per-citizen detail (<kind>-intern.html; not for publication)",
     )
 
-    ps = sub.add_parser("pseudonymise", help="replace CPR numbers by keyed pseudonyms")
-    ps.add_argument("rest", nargs=argparse.REMAINDER)
+    from evalkit.pseudonymise import add_arguments
+
+    ps = sub.add_parser(
+        "pseudonymise",
+        help="replace CPR numbers by keyed pseudonyms",
+        description="Replace CPR numbers by keyed pseudonyms (HMAC-SHA256, 16 hex chars).",
+    )
+    add_arguments(ps)
 
     ix = sub.add_parser("index", help="write reports/index.html from rendered reports")
     ix.add_argument("--out", default="reports")
@@ -116,9 +127,9 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _problems(config_path: str) -> list[str]:
+def _problems(config_path: str, internal: bool = False) -> list[str]:
     """Every problem with a config and its data, as printable lines (no ids, no CPR)."""
-    from evalkit.config import ConfigError, load_config
+    from evalkit.config import ConfigError, check_publishable, config_warnings, load_config
     from evalkit.criteria import check_criteria
     from evalkit.io import validate_project
     from evalkit.promises import load_promises
@@ -131,15 +142,18 @@ def _problems(config_path: str) -> list[str]:
         check_sections(config)
         load_promises(config)
         load_final_report(config)
+        check_publishable(config, internal)
     except ConfigError as exc:
         return [str(exc)]
+    for line in config_warnings(config):
+        print(f"warning: {line}", file=sys.stderr)
     return [str(p) for p in validate_project(config)]
 
 
 def _validate(args: argparse.Namespace) -> int:
     bad = 0
     for path in args.configs:
-        problems = _problems(path)
+        problems = _problems(path, args.internal)
         if problems:
             bad += 1
             print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
@@ -150,14 +164,48 @@ def _validate(args: argparse.Namespace) -> int:
     return 2 if bad else 0
 
 
-def _subsets(path: str, column: str) -> list[dict[str, str]]:
-    """One subset per value of ``column`` in the project's participants (Danish order)."""
+def _subsets(path: str, column: str) -> tuple[list[dict[str, str]], list[dict[str, str]], list]:
+    """Subsets to render, subsets below the disclosure threshold, and problems (--by)."""
     from evalkit.config import load_config
     from evalkit.io import load_project
-    from evalkit.report.subset import subset_values
+    from evalkit.report.subset import plan_subsets
 
-    values = subset_values(load_project(load_config(path)), column)
-    return [{column: v} for v in values]
+    config = load_config(path)
+    values, small, problems = plan_subsets(
+        load_project(config), column, config.disclosure_threshold
+    )
+    return [{column: v} for v in values], [{column: v} for v in small], problems
+
+
+def _as_of_problems(path: str, as_of: str | None) -> list[str]:
+    """``--as-of`` must be a date yyyy-mm-dd on or after the project's start."""
+    import datetime as dt
+
+    from evalkit.config import load_config
+
+    if as_of is None:
+        return []
+    try:
+        date = dt.date.fromisoformat(as_of)
+    except ValueError:
+        from evalkit.config import _why
+
+        return [f"--as-of: expected a date written yyyy-mm-dd, got {as_of!r}{_why(as_of)}"]
+    start = load_config(path).period.start
+    if date < start:
+        return [
+            f"--as-of: {date} is before the project start ({start}); a status report needs "
+            "data from the project period"
+        ]
+    return []
+
+
+def _print_problems(path: str, problems: list[str], what: str) -> None:
+    print(f"{path}: {len(problems)} problem(s); {what}", file=sys.stderr)
+    for line in problems[:50]:
+        print(f"  {line}", file=sys.stderr)
+    if len(problems) > 50:
+        print(f"  … and {len(problems) - 50} more", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -165,7 +213,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from evalkit.config import load_config
     from evalkit.report.batch import BatchJob, render_batch
-    from evalkit.report.render import write_index
+    from evalkit.report.render import write_index, write_skipped
 
     configs = list(args.configs)
     if args.all:
@@ -181,21 +229,24 @@ def _run(args: argparse.Namespace) -> int:
             "evalkit run: --final is for the slutevaluering, not a statusrapport", file=sys.stderr
         )
         return 2
+    # Every check runs before anything is rendered: a refused run writes nothing.
     jobs: list[BatchJob] = []
+    skipped: list[tuple[str, str, dict[str, str]]] = []
     invalid = 0
     for path in configs:
-        problems = _problems(path)
+        problems = _problems(path, args.internal)
+        problems = problems or _as_of_problems(path, args.as_of)
         subsets: list[dict[str, str] | None] = [None]
+        small: list[dict[str, str]] = []
         if not problems and args.by:
             try:
-                subsets = list(_subsets(path, args.by))
+                found, small, problems = _subsets(path, args.by)
+                subsets = list(found)
             except ValueError as exc:
                 problems = [f"--by {args.by}: {exc}"]
         if problems:
             invalid += 1
-            print(f"{path}: {len(problems)} problem(s); not rendered", file=sys.stderr)
-            for line in problems[:50]:
-                print(f"  {line}", file=sys.stderr)
+            _print_problems(path, problems, "not rendered")
             continue
         if args.final:
             from evalkit.report.final import final_problems
@@ -246,18 +297,43 @@ def _run(args: argparse.Namespace) -> int:
                 )
                 for day in load_config(path).period.status_series()
             ]
+        if not args.internal:
+            skipped += [(path, kind, subset) for subset in small for kind in kinds]
+    if invalid:
+        print(
+            f"evalkit run: {invalid} of {len(configs)} config(s) refused; nothing was rendered "
+            "or written",
+            file=sys.stderr,
+        )
+        return 2
 
+    for path, kind, subset in skipped:
+        thr = load_config(path).disclosure_threshold
+        write_skipped(args.out, path, kind, subset, f"færre end {thr} deltagere (diskretionering)")
+    if skipped:
+        print(
+            f"{len(skipped)} rapport(er) ikke dannet: for få deltagere (under "
+            "diskretioneringsgrænsen); se oversigten",
+            file=sys.stderr,
+        )
+    finished: list = []
     t0 = time.perf_counter()
-    # no kernel is started when every input was refused
-    outcomes = render_batch(jobs, workers=args.jobs, engine=args.engine) if jobs else []
+    try:  # no kernel is started when there is nothing to render
+        outcomes = (
+            render_batch(jobs, workers=args.jobs, engine=args.engine, on_done=finished.append)
+            if jobs
+            else []
+        )
+    except KeyboardInterrupt:
+        if finished:  # the index lists the reports that were completed before Ctrl-C
+            write_index(args.out, generated=args.date)
+        raise
     seconds = time.perf_counter() - t0
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
     index = write_index(args.out, generated=args.date)
     rate = f" på {seconds:.0f} s ({60 * len(outcomes) / seconds:.0f} pr. minut)" if done else ""
-    print(
-        f"\n{len(done)} rapport(er) dannet{rate}, {len(failed)} fejlede, {invalid} ugyldige input."
-    )
+    print(f"\n{len(done)} rapport(er) dannet{rate}, {len(failed)} fejlede.")
     if len(done) <= 20:
         for path in sorted(o.html or "" for o in done):
             print(f"  {path}")
@@ -265,20 +341,21 @@ def _run(args: argparse.Namespace) -> int:
         folders = Counter(str(Path(o.html or "").parents[1 if o.job.subset else 0]) for o in done)
         for folder, n in sorted(folders.items()):
             print(f"  {folder}: {n} rapport(er)")
+    for o in outcomes:
+        for line in o.warnings:
+            print(f"  warning: {line}", file=sys.stderr)
     for o in failed:
         print(f"  FEJL {o.job.config} ({o.job.label}): {o.error}", file=sys.stderr)
         if o.failed_notebook:
             print(f"       notebook: {o.failed_notebook}", file=sys.stderr)
     print(f"Oversigt: {index}")
-    if invalid:
-        return 2
     return 1 if failed else 0
 
 
 def _pseudonymise(args: argparse.Namespace) -> int:
-    from evalkit.pseudonymise import main as pseudo_main
+    from evalkit.pseudonymise import run
 
-    return pseudo_main(args.rest)
+    return run(args)
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -301,8 +378,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
-        print("evalkit: interrupted; no half-written reports are left", file=sys.stderr)
+        _quiet_after_interrupt()
+        print(
+            "evalkit: interrupted (Ctrl-C); reports finished before it are complete, "
+            "the others were not written",
+            file=sys.stderr,
+        )
         return 130
+
+
+def _quiet_after_interrupt() -> None:
+    """No asyncio "Task exception was never retrieved" tracebacks from the stopped kernels."""
+    import logging
+
+    logging.getLogger("asyncio").disabled = True
 
 
 if __name__ == "__main__":  # pragma: no cover

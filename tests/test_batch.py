@@ -249,14 +249,12 @@ def test_no_partial_html_when_the_writer_raises(
                           subset={"kommune": "Læsø"}, engine=engine)  # fmt: skip
     before = first.html.read_bytes(), first.results.read_bytes()
 
-    def interrupted(path, text, encoding="utf-8"):
-        def writer(tmp: str) -> None:
-            Path(tmp).write_text(text[: len(text) // 2], encoding=encoding)
-            raise KeyboardInterrupt  # Ctrl-C in the middle of writing
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while the new report is being written
 
-        return render_mod.atomic_write(path, writer)
+    from evalkit import _files
 
-    monkeypatch.setattr(render_mod, "atomic_write_text", interrupted)
+    monkeypatch.setattr(_files.os, "fsync", interrupted)
     for kommune in ("Læsø", "Ærø"):
         with pytest.raises(KeyboardInterrupt):
             render_report(national, "slutevaluering", out_dir=out, generated="2027-01-01",

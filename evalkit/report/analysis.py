@@ -20,7 +20,8 @@ import pandas as pd
 
 import evalkit
 from evalkit import labels
-from evalkit._files import atomic_write_text
+from evalkit._files import atomic_write_text, sha256_file
+from evalkit._provenance import environment
 from evalkit.asof import AsOfCut, cut_as_of
 from evalkit.config import REPORT_KINDS, ProjectConfig, load_config
 from evalkit.criteria import CriterionResult, EvaluationContext, evaluate_criteria
@@ -214,6 +215,8 @@ class Analysis:
             ),
             "survival": surv,
             "evalkit_version": evalkit.__version__,
+            "environment": environment(),
+            "config_sha256": sha256_file(self.config.path),
             "inputs": dict(sorted(self.data.files.items())),
             "key_figures": self.key_figures,
             "disclosure_threshold": thr,

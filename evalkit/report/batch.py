@@ -305,6 +305,7 @@ class BatchOutcome:
     seconds: float = 0.0
     error: str | None = None
     failed_notebook: str | None = None
+    warnings: tuple[str, ...] = ()  # e.g. the environment differs from the earlier report's
 
     @property
     def ok(self) -> bool:
@@ -315,8 +316,19 @@ _KERNEL: WarmKernel | None = None  # one per worker process (see _worker_kernel)
 
 
 def _worker_init() -> None:
-    # Ctrl-C is handled by the parent, which cancels what has not started
+    # Ctrl-C is handled by the parent: it cancels what has not started and stops the
+    # workers with SIGTERM, which ends the running report like Ctrl-C would (no output is
+    # committed half-way: see evalkit._files.replace_together) and lets the worker shut
+    # its kernel down on the way out.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    import logging
+
+    logging.getLogger("asyncio").disabled = True  # no tracebacks of abandoned kernel tasks
+    raise SystemExit(128 + signum)
 
 
 def _worker_kernel(kernel_name: str) -> WarmKernel:
@@ -367,7 +379,7 @@ def _render_one(
         return BatchOutcome(
             job, seconds=time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}"
         )
-    return BatchOutcome(job, str(res.html), str(res.results), res.seconds)
+    return BatchOutcome(job, str(res.html), str(res.results), res.seconds, warnings=res.warnings)
 
 
 def _render_in_worker(job: BatchJob, engine: str, kernel_name: str) -> BatchOutcome:
@@ -461,6 +473,11 @@ def render_batch(
                         outcome = BatchOutcome(jobs[i], error=f"{type(exc).__name__}: {exc}")
                     done(i, outcome)
             except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                for process in list((getattr(pool, "_processes", None) or {}).values()):
+                    if process.is_alive():
+                        process.terminate()  # SIGTERM: see _worker_init
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
             pool.shutdown(wait=True)

@@ -3,9 +3,10 @@
 :func:`render_report` executes ``notebooks/evaluering.ipynb`` with papermill, exports
 the outputs (never the code) with nbconvert's ``basic`` template, and wraps them in our
 own page template: no script, style, font or image from the network, a table of
-contents, a print stylesheet. The HTML and ``<kind>.results.json`` are written to a
-temporary file and moved into place, so an interrupted run leaves no half-written
-report. A failing notebook is kept under ``<out>/_failed/`` with the failing cell.
+contents, a print stylesheet. The HTML and ``<kind>.results.json`` of a report are
+replaced together (:func:`evalkit._files.replace_together`): an interrupted run leaves the
+old pair or the new one, never one of each, and ``index.html`` lists complete pairs only.
+A failing notebook is kept under ``<out>/_failed/`` with the failing cell.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import jinja2
 import nbformat
 
 import evalkit
-from evalkit._files import atomic_write, atomic_write_text
-from evalkit.config import load_config
+from evalkit._files import atomic_write, atomic_write_text, recover_tree, replace_together
+from evalkit._provenance import environment_changes
+from evalkit.config import check_publishable, load_config
 from evalkit.report.subset import (
     FINAL_WORDS,
     STATUS_WORDS,
@@ -45,6 +47,7 @@ __all__ = [
     "export_html",
     "render_report",
     "write_index",
+    "write_skipped",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +74,7 @@ class RenderResult:
     html: Path
     results: Path
     seconds: float
+    warnings: tuple[str, ...] = ()
 
 
 def _env() -> jinja2.Environment:
@@ -197,6 +201,12 @@ def render_report(
         ``execution_timeout``); default no limit. A cell whose metadata holds
         ``{"evalkit": {"timeout": S}}`` gets ``S`` seconds instead (see :func:`cell_timeout`).
 
+    Returns
+    -------
+    RenderResult
+        With ``warnings`` when the environment differs from the one recorded in the
+        report's earlier ``results.json`` (see :func:`evalkit._provenance.environment`).
+
     Raises
     ------
     ReportError
@@ -206,6 +216,7 @@ def render_report(
 
     t0 = time.perf_counter()
     config = load_config(config_path)
+    check_publishable(config, internal)
     out_dir = Path(out_dir)
     subset = check_subset(subset)
     target = out_dir / config.slug / subset_slug(subset) if subset else out_dir / config.slug
@@ -250,12 +261,57 @@ def render_report(
         nb = nbformat.read(executed, as_version=4)
         title = f"{config.title}: {', '.join(subset.values())}" if subset else config.title
         page = export_html(nb, f"{title} – {kind}{' (intern)' if internal else ''}")
-        html_path = atomic_write_text(target / f"{name}.html", page)
-        results_path = atomic_write(
-            target / f"{name}.results.json",
-            lambda t: Path(t).write_bytes(results_tmp.read_bytes()),
+        warnings = _environment_warnings(target / f"{name}.results.json", results_tmp)
+        html_path, results_path = replace_together(
+            target,
+            {f"{name}.html": page, f"{name}.results.json": results_tmp},
+            remove=[f"{name}.skipped.json"],
         )
-    return RenderResult(config.slug, kind, html_path, results_path, time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    return RenderResult(config.slug, kind, html_path, results_path, seconds, tuple(warnings))
+
+
+def _environment_warnings(old: Path, new: Path) -> list[str]:
+    """One warning when the environment recorded in the earlier results.json differs."""
+    try:
+        before = json.loads(old.read_text(encoding="utf-8")).get("environment") or {}
+        after = json.loads(new.read_text(encoding="utf-8")).get("environment") or {}
+    except (OSError, ValueError):
+        return []
+    changes = environment_changes(before, after)
+    if not changes:
+        return []
+    return [
+        f"{old.name}: the environment differs from the earlier report's ({'; '.join(changes)}); "
+        "numbers may differ for that reason alone (install from requirements.lock to match)"
+    ]
+
+
+def write_skipped(
+    out_dir: str | Path, config_path: str | Path, kind: str, subset: Mapping[str, str], reason: str
+) -> Path:
+    """Record that a subset gets no report (e.g. too few participants), for the index.
+
+    Writes ``out_dir/<slug>/<value slug>/<kind>.skipped.json`` (title, subset, kind and the
+    reason, never a count) and removes an earlier report of that subset and kind in the
+    same transaction, so the index shows the reason instead of a stale report.
+    """
+    config = load_config(config_path)
+    subset = check_subset(subset)
+    if not subset:
+        raise ValueError(f"subset must name a column and a value, but was {subset!r}")
+    target = Path(out_dir) / config.slug / subset_slug(subset)
+    record = {
+        "project": config.slug,
+        "title": f"{config.title}: {', '.join(subset.values())}",
+        "subset": subset,
+        "report_kind": kind,
+        "reason": reason,
+    }
+    text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return replace_together(
+        target, {f"{kind}.skipped.json": text}, remove=[f"{kind}.html", f"{kind}.results.json"]
+    )[0]
 
 
 def cell_timeout(default: float | None) -> Callable[[Any], float | None]:
@@ -290,12 +346,19 @@ def _short_error(exc: Exception) -> str:
 
 
 def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> Path:
-    """Write ``out_dir/index.html`` linking every report found, with its verdicts."""
+    """Write ``out_dir/index.html`` linking every report found, with its verdicts.
+
+    Interrupted report transactions are finished first (:func:`evalkit._files.recover`),
+    and only complete reports (HTML beside its results.json) are listed.
+    """
     out_dir = Path(out_dir)
+    recover_tree(out_dir, depth=2)
     rows = []
     for res in sorted(out_dir.glob("*/*.results.json")):
         if res.parent.name.startswith("_") or res.name.endswith("-intern.results.json"):
             continue  # failed notebooks; internal reports are not for publication
+        if not res.with_name(res.name.removesuffix(".results.json") + ".html").is_file():
+            continue
         data = json.loads(res.read_text(encoding="utf-8"))
         rows.append(
             {

@@ -20,6 +20,8 @@ import pandas as pd
 
 import evalkit
 from evalkit import labels
+from evalkit._files import sha256_file
+from evalkit._provenance import environment
 from evalkit.criteria import CriterionResult
 from evalkit.disclosure import suppress
 from evalkit.formatting import (
@@ -505,24 +507,35 @@ def _asof_method(a: Analysis) -> str:
 
 
 def provenance(a: Analysis) -> Html:
-    """evalkit version, parameters and SHA-256 of every input file."""
+    """evalkit version, parameters, the environment and SHA-256 of the config and inputs."""
     params = pd.DataFrame(
         [
             {"Parameter": _PARAMETER_NAMES.get(k, k), "Værdi": "" if v is None else str(v)}
             for k, v in a.parameters.items()
         ]
     )
+    env = environment()
+    env_rows = [("Python", env["python"]), ("evalkit", env["evalkit"])]
+    env_rows += sorted(env["libraries"].items())
+    commit = env["git_commit"]
+    if commit:
+        changed = " (med lokale ændringer)" if commit.endswith("+") else ""
+        env_rows.append(("git-commit", commit.rstrip("+") + changed))
+    software = pd.DataFrame([{"Program": k, "Version": v} for k, v in env_rows])
+    config_hash = sha256_file(a.config.path)
     files = pd.DataFrame(
-        [
+        [{"Tabel": f"konfiguration ({a.config.path.name})", "SHA-256": config_hash}]
+        + [
             {"Tabel": labels.label("table", table), "SHA-256": digest}
             for table, digest in sorted(a.data.files.items())
         ]
     )
     cut = getattr(a, "cut", None)
     caption = (
-        f"Inddata til og med {fmt_date(cut.as_of)} (SHA-256 af de anvendte rækker)"
+        f"Konfiguration og inddata til og med {fmt_date(cut.as_of)} (SHA-256 af "
+        "konfigurationsfilen og af de anvendte rækker)"
         if cut is not None
-        else "Inddata (SHA-256 af hver fil)"
+        else "Konfiguration og inddata (SHA-256 af hver fil)"
     )
     rows_used = (
         " En statusrapport kender sine data ved de rækker, den bruger (dateret senest "
@@ -538,6 +551,7 @@ def provenance(a: Analysis) -> Html:
         + _table(
             files,
             caption,
-            classes={"SHA-256": dict.fromkeys(a.data.files.values(), "hash")},
+            classes={"SHA-256": dict.fromkeys([config_hash, *a.data.files.values()], "hash")},
         )
+        + _table(software, "Programmel (Python og de vigtigste biblioteker)")
     )

@@ -40,6 +40,7 @@ __all__ = [
     "danish_key",
     "index_fields",
     "index_groups",
+    "plan_subsets",
     "slugify",
     "subset_slug",
     "subset_values",
@@ -169,6 +170,65 @@ def subset_values(data: ProjectData, column: str) -> list[str]:
     return sorted(values, key=danish_key)
 
 
+def plan_subsets(
+    data: ProjectData, column: str, threshold: int
+) -> tuple[list[str], list[str], list[str]]:
+    """Check ``--by column`` before anything is rendered.
+
+    Parameters
+    ----------
+    data : ProjectData
+    column : str
+        A participants column (not the person id).
+    threshold : int
+        The disclosure threshold: a value with fewer participants (project arm) gets no
+        report of its own.
+
+    Returns
+    -------
+    (values, small, problems)
+        The values to render and the values below the threshold (both in Danish order),
+        and one line per problem: two values that would share a folder, a value with
+        nothing to name a folder by, a CPR-shaped value. Values are shown, never counts.
+
+    Raises
+    ------
+    ValueError
+        When the column is not a participants column or is the person id.
+    """
+    from evalkit.schemas import looks_like_cpr, mask_value
+
+    if column in ("person_id", "respondent"):
+        raise ValueError(
+            f"column must not be a person id (one report per person), but was {column!r}"
+        )
+    values = subset_values(data, column)
+    p = data.participants
+    sizes = p.loc[p["arm"] == "indsats", column].dropna().astype(str).value_counts()
+    problems = []
+    folders: dict[str, list[str]] = {}
+    for value in values:
+        if looks_like_cpr(value) or looks_like_cpr(value.replace(" ", "")):
+            problems.append(f"--by {column}: a value looks like a CPR number ({mask_value(value)})")
+            continue
+        try:
+            folders.setdefault(slugify(value), []).append(value)
+        except ValueError:
+            problems.append(
+                f"--by {column}: the value {value!r} has no letters or digits to name its "
+                "report folder by; fix the value in the participants file"
+            )
+    for folder, same in folders.items():
+        if len(same) > 1:
+            shown = " and ".join(repr(v) for v in same)
+            problems.append(
+                f"--by {column}: {shown} would share the folder '{folder}' (one report would "
+                "overwrite the other); spell the value the same way in the participants file"
+            )
+    small = [v for v in values if int(sizes.get(v, 0)) < threshold]
+    return [v for v in values if v not in small], small, problems
+
+
 FINAL_WORDS = ("opfyldt", "ikke opfyldt", "usikkert", "kan ikke afgøres")
 """The verdict columns of the index for final reports."""
 STATUS_WORDS = tuple(PROGRESS_WORDS[v] for v in FINAL_WORDS)
@@ -213,8 +273,10 @@ def index_fields(data: dict[str, Any]) -> dict[str, Any]:
 def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
     """The per-subset reports under ``out_dir`` grouped for ``index.html``.
 
-    Reads every ``<slug>/<value slug>/<kind>.results.json`` (internal variants and
-    ``_failed`` are skipped) and groups them by project, subset column and report kind.
+    Reads every ``<slug>/<value slug>/<kind>.results.json`` beside its HTML (internal
+    variants and ``_failed`` are skipped) and every ``<kind>.skipped.json`` (a value with
+    too few participants for a report: a row with the reason and no link), and groups
+    them by project, subset column and report kind.
 
     Returns
     -------
@@ -226,10 +288,15 @@ def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
     """
     out_dir = Path(out_dir)
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for res in sorted(out_dir.glob("*/*/*.results.json")):
+    found = [*out_dir.glob("*/*/*.results.json"), *out_dir.glob("*/*/*.skipped.json")]
+    for res in sorted(found):
         rel = res.relative_to(out_dir)
         if rel.parts[0].startswith("_") or res.name.endswith("-intern.results.json"):
             continue
+        skipped = res.name.endswith(".skipped.json")
+        stem = res.name.removesuffix(".skipped.json" if skipped else ".results.json")
+        if not skipped and not res.with_name(f"{stem}.html").is_file():
+            continue  # not a complete report
         data = json.loads(res.read_text(encoding="utf-8"))
         subset = data.get("subset")
         if not subset:
@@ -245,10 +312,12 @@ def index_groups(out_dir: str | Path) -> list[dict[str, Any]]:
              "kind": kind, "rows": [], "criteria": {}, "words": list(words),
              "slug": rel.parts[0]},
         )  # fmt: skip
+        if skipped:
+            group["rows"].append({"href": None, "value": value, "reason": data.get("reason")})
+            continue
         group["rows"].append(
             {
-                "href": "/".join(rel.parts[:-1])
-                + f"/{res.name.removesuffix('.results.json')}.html",
+                "href": "/".join(rel.parts[:-1]) + f"/{stem}.html",
                 "value": value,
                 **index_fields(data),
             }

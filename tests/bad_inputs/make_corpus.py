@@ -1,19 +1,27 @@
 """Regenerate the bad-input corpus: ``python tests/bad_inputs/make_corpus.py``.
 
-``_good/`` is a small valid project (3 persons, 5 weeks). Each other folder is one
-case: the files in it replace the good ones of the same name, with exactly one thing
-wrong. The expected problem of each case is in ``tests/test_schemas.py`` (CASES).
-Text files are written in cp1252 with ``;`` like a kommune's Excel export.
+``_good/`` is a small valid project (3 persons, 5 weeks; ``project.yaml`` reads it).
+Each other folder is one case: the files in it replace the good ones of the same name,
+with exactly one thing wrong. Library-level cases have no ``case.yaml``; their expected
+problem is in ``tests/test_schemas.py`` (CASES). Command-line cases (``cli_cases.py``)
+carry a ``case.yaml`` saying what to run and what must come of it; they are run by
+``tests/test_bad_inputs.py``. Text files are written in cp1252 with ``;`` like a
+kommune's Excel export.
 """
 
 from __future__ import annotations
 
+import io
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from cli_cases import CLI_CASES  # noqa: E402
 
 PARTICIPANTS = """\
 person_id;arm;maalgruppe;startdato;slutdato;kommune;alder;koen;herkomst;uddannelse;ydelsesuger_foer
@@ -48,7 +56,37 @@ respondent;gruppe;spoergsmaal;svar
 r001;jobparat;inddragende;5
 r002;jobparat;inddragende;4
 """
+PROJECT = """\
+# The valid project of the bad-input corpus: evalkit validate tests/bad_inputs/_good/project.yaml
+slug: corpus
+title: Corpus
+kommune: Aalborg
+pool: test
+period: {start: 2019-01-01, end: 2019-12-31}
+target_groups: [jobparat, aktivitetsparat]
+reports: [slutevaluering]
+data:
+  participants:
+    file: deltagere.csv
+    columns: {maalgruppe: target_group, startdato: start_date, slutdato: end_date, alder: age,
+              koen: sex, herkomst: origin, uddannelse: education,
+              ydelsesuger_foer: benefit_weeks_prior}
+  status: {file: dream.csv, layout: wide}
+  activities:
+    file: aktiviteter.csv
+    columns: {aktivitet: type, startdato: start_date, slutdato: end_date, timer_pr_uge: hours,
+              detalje: detail, gennemfoert: completed}
+  benchmarks:
+    file: landstal.csv
+    columns: {omraade: area, periode: period, maaling: measure, gruppe: group, vaerdi: value}
+  survey:
+    file: svar.csv
+    columns: {gruppe: group, spoergsmaal: question, svar: answer}
+criteria:
+  - {id: a, label: A, kind: share, measure: self_support, target: 0.5}
+"""
 GOOD = {
+    "project.yaml": PROJECT,
     "deltagere.csv": PARTICIPANTS,
     "dream.csv": DREAM,
     "aktiviteter.csv": ACTIVITIES,
@@ -131,7 +169,7 @@ def main() -> None:
     good = HERE / "_good"
     good.mkdir()
     for name, text in GOOD.items():
-        (good / name).write_bytes(text.encode("cp1252"))
+        (good / name).write_bytes(text.encode("utf-8" if name.endswith(".yaml") else "cp1252"))
     for case, files in TEXT_CASES.items():
         folder = HERE / case
         folder.mkdir()
@@ -159,6 +197,41 @@ def main() -> None:
     folder = HERE / "missing_file"
     folder.mkdir()
     (folder / "README").write_text("The config points at landstal_2019.csv, which is absent.\n")
+    _cli_cases(part)
+
+
+def _cli_cases(part: pd.DataFrame) -> None:
+    """The command-line cases (cli_cases.py), with their Excel and Parquet files."""
+    for case, spec in CLI_CASES(PARTICIPANTS, ACTIVITIES).items():
+        folder = HERE / case
+        folder.mkdir()
+        text = yaml.safe_dump(spec["case"], allow_unicode=True, sort_keys=False, width=88)
+        (folder / "case.yaml").write_text(text, encoding="utf-8")
+        for name, content in spec["files"].items():
+            data = content if isinstance(content, bytes) else content.encode("cp1252")
+            (folder / name).write_bytes(data)
+    good = pd.read_csv(pd.io.common.StringIO(PARTICIPANTS), sep=";", dtype=str)
+    # CPR numbers as integers in Parquet: one lost its leading zero (9 digits).
+    numeric = good.assign(person_id=pd.array([102031234, 3112994321, 1508901234], "int64"))
+    numeric.to_parquet(HERE / "parquet_int_cpr" / "deltagere.parquet", index=False)
+    # ... and in Excel number cells (rows 2 and 3); row 4 keeps its pseudonym.
+    excel = good.astype(object)
+    excel.loc[0, "person_id"], excel.loc[1, "person_id"] = 102031234, 3112994321
+    excel.to_excel(HERE / "excel_number_cpr" / "deltagere.xlsx", index=False)
+    raw = pd.DataFrame(
+        {
+            "cpr": ["010203-1234", "311299-4321"],
+            "cpr_paa_partner": pd.array([102031234, 3112994321], "int64"),
+            "note": ["a", "b"],
+        }
+    )
+    raw.to_parquet(HERE / "pseudonymise_unlisted_int_cpr" / "raw.parquet", index=False)
+    linked = pd.DataFrame({"cpr": pd.Series([102031234, "010203-1234"], dtype=object)})
+    linked.to_excel(HERE / "pseudonymise_excel_number_link" / "raw.xlsx", index=False)
+    # An Excel workbook saved under a .csv name.
+    book = io.BytesIO()
+    part.to_excel(book, index=False, engine="openpyxl")
+    (HERE / "binary_csv" / "deltagere.csv").write_bytes(book.getvalue())
 
 
 if __name__ == "__main__":

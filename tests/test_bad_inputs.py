@@ -204,7 +204,7 @@ def _check_small_groups_in_index(tmp: Path) -> None:
     index = (tmp / "reports" / "index.html").read_text(encoding="utf-8")
     for kommune in ("Aalborg", "Brønderslev"):
         assert re.search(
-            rf"<th scope=\"row\">{kommune}</th><td colspan=\"5\">Ingen rapport: færre end 5 "
+            rf"<th scope=\"row\">{kommune}</th><td colspan=\"\d+\">Ingen rapport: færre end 5 "
             r"deltagere",
             index,
         ), index

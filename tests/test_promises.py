@@ -235,7 +235,7 @@ def test_register_errors_name_file_and_key(
 ) -> None:
     entry = {k: v for k, v in entry.items() if v is not None}
     cfg = _config(tmp_path, entry)
-    with pytest.raises(ConfigError, match=f"projekt.yaml: key '{key}': .*{message}"):
+    with pytest.raises(ConfigError, match=rf"projekt.yaml(, line \d+)?: key '{key}': .*{message}"):
         load_promises(cfg)
 
 

@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.evalkit-installed
 JOBS ?= 2
 
-.PHONY: demo test lint format lab setup clean browser
+.PHONY: demo test lint format lab lock setup clean browser
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/bootstrap.sh
+$(STAMP): pyproject.toml requirements.lock scripts/bootstrap.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/bootstrap.sh
 	@touch $(STAMP)
 
@@ -36,9 +36,17 @@ format: $(STAMP)
 	$(BIN)/ruff format evalkit tests benchmarks
 	$(BIN)/ruff check --fix evalkit tests benchmarks
 
-## make lab: JupyterLab on the evalkit kernel with the notebooks
+## make lab: JupyterLab on the evalkit kernel with the notebooks (prints the URL and token)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	VENV=$(VENV) bash scripts/lab.sh
+
+## make lock: pin every dependency (and the dev extra) with hashes, for every supported Python
+lock:
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet 'uv>=0.5'
+	$(VENV)-lock/bin/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+		--python-version 3.10 --index-url https://pypi.org/simple --quiet --output-file requirements.lock
+	@echo "evalkit: wrote requirements.lock; commit it, then 'make setup' installs from it"
 
 clean:
 	rm -rf reports/* data_raw/demo .pytest_cache

@@ -64,7 +64,7 @@ def test_lock_pins_every_dependency_within_pyproject_ranges() -> None:
         req = Requirement(line.split("#")[0].strip())
         name = re.sub(r"[-_.]+", "-", req.name).lower()
         assert name in pins, f"{name} is in pyproject.toml but not in requirements.lock"
-        for version, marker in pins[name]:
+        for version, _marker in pins[name]:
             assert req.specifier.contains(version, prereleases=True), (name, version, str(req))
         # one pin applies to each supported Python
         for minor in range(10, 14):

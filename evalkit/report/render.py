@@ -379,7 +379,8 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
     from evalkit.report.overview import overview_data, overview_html, read_results
 
     for g in groups:  # funnel and caterpillar plots of the kommuner (published figures only)
-        figures = overview_data(read_results(out_dir, [r["href"] for r in g["rows"]]))
+        hrefs = [r["href"] for r in g["rows"] if r.get("href")]  # not the skipped values
+        figures = overview_data(read_results(out_dir, hrefs))
         g["overview"] = overview_html(figures, g["id"])
     page = (
         _env()

@@ -104,6 +104,8 @@ def _roll_forward(tx: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there: assume it runs
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -199,11 +201,15 @@ def replace_together(
                     fh.flush()
                     os.fsync(fh.fileno())
             os.chmod(staged, 0o666 & ~umask)
-        journal = {"replace": list(files), "remove": [n for n in remove if n not in files]}
-        atomic_write_text(tx / _JOURNAL, json.dumps(journal))  # the commit point
     except BaseException:
         shutil.rmtree(tx, ignore_errors=True)
         raise
-    with _signals_deferred():
+    journal = {"replace": list(files), "remove": [n for n in remove if n not in files]}
+    with _signals_deferred():  # no Ctrl-C between the commit point and the moves
+        try:
+            atomic_write_text(tx / _JOURNAL, json.dumps(journal))  # the commit point
+        except BaseException:
+            shutil.rmtree(tx, ignore_errors=True)
+            raise
         _roll_forward(tx)
     return [folder / name for name in files]

@@ -119,7 +119,7 @@ def _text_problems(text: str, file: str, sep: str, header: list[str]) -> list[Pr
         if not hits:
             continue
         seen: dict[tuple[int, str | None], str] = {}
-        for pos in hits:
+        for pos in hits[: _SHOWN * 10]:  # locating a hit is O(file); the rest are counted
             start = text.rfind("\n", 0, pos) + 1
             line = text.count("\n", 0, pos) + 1
             field_no = text[start:pos].count(sep)
@@ -129,9 +129,10 @@ def _text_problems(text: str, file: str, sep: str, header: list[str]) -> list[Pr
         for line, column in keys[:_SHOWN]:
             found = seen[(line, column)] if pattern is _CONTROL else None
             problems.append(Problem(file, line, column, expected, found))
-        if len(keys) > _SHOWN:
+        if len(hits) > _SHOWN:
+            more = len(hits) - min(len(keys), _SHOWN)
             problems.append(
-                Problem(file, None, None, expected, f"… and {len(keys) - _SHOWN} more cells")
+                Problem(file, None, None, expected, f"… and {more} more such characters")
             )
     return problems
 

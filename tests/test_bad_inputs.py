@@ -211,9 +211,58 @@ def _check_small_groups_in_index(tmp: Path) -> None:
     assert not list((tmp / "reports").rglob("*.html"))[1:], "only index.html is written"
 
 
+def _check_rerun_other_environment(tmp: Path) -> None:
+    """The warning compares the environment of the earlier results.json with the new one."""
+    from evalkit._provenance import environment
+    from evalkit.report.render import _environment_warnings
+
+    now = environment()
+    old = {**now, "python": "3.10.4", "libraries": {**now["libraries"], "pandas": "2.1.0"}}
+    earlier, new = tmp / "earlier.results.json", tmp / "new.results.json"
+    earlier.write_text(json.dumps({"environment": old}), encoding="utf-8")
+    new.write_text(json.dumps({"environment": now}), encoding="utf-8")
+    (warning,) = _environment_warnings(earlier, new)
+    assert f"Python 3.10.4 -> {now['python']}" in warning
+    assert f"pandas 2.1.0 -> {now['libraries']['pandas']}" in warning
+    assert "requirements.lock" in warning
+    assert _environment_warnings(new, new) == []
+    assert _environment_warnings(tmp / "none.results.json", new) == []  # a first run
+
+
+def _check_lab_as_root(tmp: Path) -> None:
+    """scripts/lab.sh with a stand-in for jupyter: the arguments and the printed URL."""
+    root = Path(__file__).resolve().parents[1]
+    fake = tmp / "jupyter"
+    fake.write_text('#!/bin/sh\necho "jupyter $*"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    env = {
+        **os.environ,
+        "JUPYTER": str(fake),
+        "VENV": str(Path(sys.executable).parents[1]),
+        "PORT": "8899",
+        "EVALKIT_LAB_TOKEN": "abc123",
+    }
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    res = subprocess.run(
+        ["bash", str(root / "scripts" / "lab.sh")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "http://127.0.0.1:8899/lab?token=abc123" in res.stdout
+    args = res.stdout.splitlines()[-1]
+    assert args.startswith("jupyter lab --notebook-dir=notebooks")
+    assert "--IdentityProvider.token=abc123" in args and "--no-browser" in args
+    assert ("--allow-root" in args) == (os.geteuid() == 0)
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    assert "bash scripts/lab.sh" in makefile
+
+
 CHECKS = {
     "interrupted_between_moves": _check_interrupted_between_moves,
     "small_groups_in_index": _check_small_groups_in_index,
+    "rerun_other_environment": _check_rerun_other_environment,
+    "lab_as_root": _check_lab_as_root,
 }
 
 

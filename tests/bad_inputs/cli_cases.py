@@ -543,6 +543,22 @@ def cases(participants: str, activities: str) -> dict[str, dict[str, Any]]:
             },
             "files": {"deltagere.csv": _p("01-03-2019", "31-02-2019", P)},
         },
+        "rerun_other_environment": {
+            "case": {
+                "about": "A rerun warns when the environment differs from the one recorded "
+                "in the earlier results.json of the same report.",
+                "check": "rerun_other_environment",
+            },
+            "files": {},
+        },
+        "lab_as_root": {
+            "case": {
+                "about": "make lab as root starts anyway (--allow-root) and prints the URL "
+                "and token.",
+                "check": "lab_as_root",
+            },
+            "files": {},
+        },
         "unknown_kommune": {
             "case": {
                 "about": "kommune: Fjordby warns that it is not one of the 98.",

@@ -36,8 +36,20 @@ fi
 PYVER=$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 rm -f "$VENV/.evalkit-lock"
+locked=0
 if [ -f "$LOCK" ] && "$VENV/bin/python" -m pip install --quiet --require-hashes -r "$LOCK"; then
   "$VENV/bin/python" -m pip install --quiet --no-deps -e .
+  # A dependency added to pyproject.toml without `make lock` is not in the lock.
+  if missing=$("$VENV/bin/python" -m pip check 2>&1); then
+    locked=1
+  else
+    {
+      echo "evalkit: WARNING: $LOCK does not cover pyproject.toml; run 'make lock' and commit it:"
+      echo "$missing" | sed 's/^/evalkit: WARNING:   /'
+    } >&2
+  fi
+fi
+if [ "$locked" = 1 ]; then
   "$VENV/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' \
     "$LOCK" > "$VENV/.evalkit-lock"
   installed="the pinned versions of $LOCK"

@@ -82,6 +82,7 @@ def test_make_installs_from_the_lock() -> None:
     boot = (ROOT / "scripts" / "bootstrap.sh").read_text()
     assert '--require-hashes -r "$LOCK"' in boot
     assert "WARNING: could not install the pinned versions" in boot  # the fallback says so
+    assert "pip check" in boot  # a dependency missing from the lock is found, not ignored
 
 
 def test_this_environment_matches_the_lock_when_installed_from_it() -> None:

@@ -139,7 +139,7 @@ def _config(tmp_path: Path, block, narrative: str | None = COMPLETE):
 )  # fmt: skip
 def test_block_errors_name_file_and_key(tmp_path: Path, block, key: str, message: str) -> None:
     cfg = _config(tmp_path, block)
-    with pytest.raises(ConfigError, match=f"projekt.yaml: key '{key}': .*{message}"):
+    with pytest.raises(ConfigError, match=rf"projekt.yaml(, line \d+)?: key '{key}': .*{message}"):
         load_final_report(cfg)
 
 

@@ -252,4 +252,6 @@ def test_draft_marks_every_missing_part(demo_root: Path, tmp_path: Path) -> None
     assert "slutevaluering.journal_number" in html
     assert "«## Erfaringer»" in html and "«## Dato og underskrift»" in html
     assert html.count('class="placeholder"') == 3
-    assert a.results()["inputs"]["narrative"] == final.load_final_report(a.config).narrative_sha256
+    res = a.results()
+    assert res["inputs"]["narrative"] == final.load_final_report(a.config).narrative_sha256
+    assert res["slutevaluering"]["draft"] is True and len(res["slutevaluering"]["missing"]) == 3

@@ -221,6 +221,11 @@ class Analysis:
             "key_figures": self.key_figures,
             "disclosure_threshold": thr,
             "promises": [r.to_dict() for r in self.promises.results] if self.promises else [],
+            **(
+                {"slutevaluering": {"draft": self.final.draft, "missing": self.final.problems()}}
+                if self.final is not None
+                else {}
+            ),
         }
 
     def save_results(self, path: str | Path) -> Path:

@@ -147,11 +147,16 @@ def test_aeroe_verdicts_from_the_issue(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_stv_census_and_the_99_percent_explanation(analyses) -> None:
+def test_stv_interval_verdicts_and_the_99_percent_explanation(analyses) -> None:
+    """STV's monthly stock is read as a rate: its verdicts follow the clustered interval."""
     stv = {c.id: c for c in analyses("ringkobing-skjern-stv").criteria}
     for c in stv.values():
-        assert c.census and c.basis == "census" and c.n > 0 and math.isnan(c.lower)
-    assert stv["aktivitetsparate_25pp"].verdict in ("opfyldt", "ikke opfyldt")
+        assert not c.census and c.basis == "interval" and c.n > 0
+        assert c.lower < c.estimate < c.upper
+        assert _claim_holds(c.verdict, c.basis, c.lower, c.upper, c.target, c.direction)
+    # the scorecard and the STV section show the same change: the pool's +20 is settled
+    pulje, own = stv["aktivitetsparate_pulje_20pp"], stv["aktivitetsparate_25pp"]
+    assert (pulje.estimate, pulje.lower, pulje.upper) == (own.estimate, own.lower, own.upper)
     hed = {c.id: c for c in analyses("hedensted-samtale").criteria}
     forsikrede = hed["joblog_forsikrede"]
     assert forsikrede.suppressed and forsikrede.verdict == "usikkert"

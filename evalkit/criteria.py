@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evalkit import baseline, joblog, measures, stock
+from evalkit import baseline, joblog, labels, measures, stock
 from evalkit import verdicts as vd
 from evalkit.clustered import clustered_proportion
 from evalkit.config import ProjectConfig
 from evalkit.counts import count_ratio
 from evalkit.disclosure import suppress_share
+from evalkit.formatting import fmt_date
 from evalkit.progress import check_path, target_path
 from evalkit.results import Estimate
 
@@ -136,7 +137,9 @@ class _Undecidable(Exception):
 
 def _need(table: pd.DataFrame | None, name: str) -> pd.DataFrame:
     if table is None or len(table) == 0:
-        raise _Undecidable(f"datakilden '{name}' findes ikke i projektets data")
+        raise _Undecidable(
+            f"datakilden «{labels.label('table', name)}» findes ikke i projektets data"
+        )
     return table
 
 
@@ -475,7 +478,10 @@ def _bench(ctx: EvaluationContext, crit: dict[str, Any]) -> pd.DataFrame:
     if "area" in crit:
         b = b[b["area"] == crit["area"]]
     if len(b) == 0:
-        raise _Undecidable(f"målingen '{crit['measure']}' findes ikke i benchmark-data")
+        when = f" for perioder afsluttet senest {fmt_date(ctx.as_of)}" if ctx.as_of else ""
+        raise _Undecidable(
+            f"landstallene (Jobindsats) har ingen {labels.label('measure', crit['measure'])}{when}"
+        )
     return b
 
 
@@ -488,12 +494,12 @@ def _eval_national_share(ctx: EvaluationContext, crit: dict[str, Any]) -> Criter
     key = _period_key(ctx.period_end)
     periods = sorted(p for p in b["period"].unique() if p <= key)
     if not periods:
-        raise _Undecidable("ingen benchmark-tal før opgørelsesdatoen")
+        raise _Undecidable("ingen landstal (Jobindsats) fra før opgørelsesdatoen")
     last = b[b["period"] == periods[-1]]
     x = last.loc[last["area"] == ctx.config.kommune, "value"]
     n = last.loc[last["area"] == "Hele landet", "value"]
     if len(x) == 0 or len(n) == 0:
-        raise _Undecidable("kommunens eller landets tal mangler i benchmark-data")
+        raise _Undecidable("kommunens eller landets tal mangler i landstallene (Jobindsats)")
     est = baseline.wilson(int(x.iloc[0]), int(n.iloc[0]), alpha=ctx.alpha)
     # Register counts, but the share is read as a rate that varies from month to month,
     # so its interval decides (no "more data" figure: there are no more jobparate).
@@ -508,7 +514,7 @@ def _eval_count_change(ctx: EvaluationContext, crit: dict[str, Any]) -> Criterio
     first = b[b["period"] >= key_start].head(1)
     last = b[b["period"] <= key_end].tail(1)
     if len(first) == 0 or len(last) == 0 or first["period"].iloc[0] >= last["period"].iloc[0]:
-        raise _Undecidable("for få perioder i benchmark-data til at måle en ændring")
+        raise _Undecidable("for få perioder i landstallene (Jobindsats) til at måle en ændring")
     ratio = count_ratio(int(last["value"].iloc[0]), int(first["value"].iloc[0]), alpha=ctx.alpha)
     est = Estimate(
         ratio.estimate - 1,
@@ -535,7 +541,7 @@ def _eval_rank(ctx: EvaluationContext, crit: dict[str, Any]) -> CriterionResult:
     b = b[b["area"] != "Hele landet"]
     last = b[b["period"] == b["period"].max()]
     if ctx.config.kommune not in set(last["area"]):
-        raise _Undecidable("kommunen findes ikke i benchmark-data")
+        raise _Undecidable("kommunen findes ikke i landstallene (Jobindsats)")
     ranks = last["value"].rank(method="min", ascending=True)
     r = float(ranks[last["area"] == ctx.config.kommune].iloc[0])
     # A rank in a register of every area has no interval: compared exactly.

@@ -567,7 +567,7 @@ def alt_text_survival(
     for label, res in curves.items():
         at = res.survival_at(list(weeks))
         bits = [
-            f"{fmt_percent(s)} efter {fmt_number(w)} uger"
+            f"{fmt_percent(s, text=True)} efter {fmt_number(w)} uger"
             for w, s, n in zip(weeks, at["survival"], at["at_risk"], strict=True)
             if n >= threshold
         ]
@@ -587,7 +587,7 @@ def alt_text_survival(
         for week in weeks:
             i = np.searchsorted(w, week, side="right") - 1
             if 0 <= i and week <= w[-1]:
-                bits.append(f"{fmt_percent(s[i])} efter {fmt_number(week)} uger")
+                bits.append(f"{fmt_percent(s[i], text=True)} efter {fmt_number(week)} uger")
         if bits:
             parts.append("Landstal (stiplet linje): " + ", ".join(bits) + ".")
     return " ".join(parts)

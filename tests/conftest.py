@@ -71,3 +71,47 @@ def rendered_reports(demo_root: Path) -> dict[tuple[str, str], Path]:
         paths[(slug, kind)] = res.html
     write_index(out, generated="2026-11-24")
     return paths
+
+
+@pytest.fixture(scope="session")
+def demo_reports(demo_root: Path) -> dict[tuple[str, str], Path]:
+    """Every seed project's demo reports, rendered once per session: each kind it lists.
+
+    The national per-kommune config (no ``seed``) is left out: its data are not in
+    ``demo_root`` (``test_batch.py`` renders it).
+
+    Renders with warm kernels (``evalkit.report.batch``) and records what every figure
+    draws (``EVALKIT_FIGURE_DATA``) in ``<out>/_figurdata/<sha256 of the PNG>.json``.
+    A few minutes on a busy machine: use it only from tests marked ``slow`` and
+    ``xdist_group("reports")``, so one worker renders them. Returns (slug, kind) -> HTML;
+    ``<kind>.results.json`` lies beside it.
+    """
+    import os
+
+    import yaml
+
+    from evalkit.report.batch import BatchJob, render_batch
+    from evalkit.report.figure_data import FIGURE_DATA_ENV
+
+    out = demo_root / "reports-all"
+    figures = out / "_figurdata"
+    figures.mkdir(parents=True)
+    jobs = []
+    for config in sorted((demo_root / "projects").glob("*.yaml")):
+        raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+        if not raw.get("seed"):
+            continue
+        for kind in raw.get("reports") or ("slutevaluering", "statusrapport"):
+            jobs.append(BatchJob(str(config), kind, out_dir=str(out), generated="2026-11-24"))
+    before = os.environ.get(FIGURE_DATA_ENV)
+    os.environ[FIGURE_DATA_ENV] = str(figures)
+    try:
+        outcomes = render_batch(jobs, workers=1, progress=False)
+    finally:
+        if before is None:
+            del os.environ[FIGURE_DATA_ENV]
+        else:
+            os.environ[FIGURE_DATA_ENV] = before
+    failed = [f"{o.job.label}: {o.error}" for o in outcomes if not o.ok]
+    assert not failed, failed
+    return {(Path(o.job.config).stem, o.job.kind): Path(o.html) for o in outcomes}

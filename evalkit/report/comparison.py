@@ -430,8 +430,8 @@ def comparison(a: Analysis) -> Html:
     if len(d26) and math.isfinite(float(d26["estimate"].iloc[0])):
         r = d26.iloc[0]
         diff_text += (
-            f"<p>Efter 26 uger er forskellen {fmt_pp(r['estimate'])} "
-            f"{fmt_ci(r['lower'], r['upper'], kind='pp')}.</p>"
+            f"<p>Efter 26 uger er forskellen {fmt_pp(r['estimate'], text=True)} "
+            f"{fmt_ci(r['lower'], r['upper'], kind='pp', text=True)}.</p>"
         )
 
     hr = res.hazard_ratio()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit import labels
 from evalkit.criteria import CriterionResult
 from evalkit.disclosure import SECONDARY_MARK, suppress_share
 from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent
@@ -75,8 +76,23 @@ def _start(a: Analysis) -> dt.date:
 
 
 def _ci(lower: float, upper: float, kind: str = "percent", decimals: int = 1) -> str:
-    """A confidence interval for running text: ``0,81 til 1,89`` (no parentheses)."""
+    """A confidence interval for running text: ``0,81 til 1,89``, ``10,2 pct. til 15,1 pct.``."""
     return fmt_ci(lower, upper, kind=kind, decimals=decimals, text=True).strip("()")
+
+
+def _pct(share: float, decimals: int = 1) -> str:
+    """A share in running text (paragraphs, alt text): ``12,5 pct.``; tables keep ``%``."""
+    return fmt_percent(share, decimals, text=True)
+
+
+def _end(sentence: str) -> str:
+    """``sentence`` with one final full stop (none added after ``pct.``)."""
+    return sentence if sentence.endswith(".") else sentence + "."
+
+
+def _no_source(table: str) -> str:
+    """Why a section cannot be computed: the data source is not in the project's data."""
+    return f"datakilden «{labels.label('table', table)}» findes ikke i projektets data"
 
 
 def _count_share(x: int, n: int, lower: float, upper: float, thr: int) -> tuple[str, str, str, str]:

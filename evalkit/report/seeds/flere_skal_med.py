@@ -27,6 +27,7 @@ from evalkit.report.seeds._common import (
     _masked,
     _month,
     _na,
+    _no_source,
     _people,
     _start,
 )
@@ -326,7 +327,7 @@ def loen_andel(a: Analysis) -> Html:
     """Among those in company-based activity, the share with full or partial pay, by type."""
     anchor, title = "loen-andel", "Løn i de virksomhedsrettede forløb"
     if a.data.activities is None:
-        return _na(anchor, title, "datakilden 'activities' findes ikke")
+        return _na(anchor, title, _no_source("activities"))
     thr = a.config.disclosure_threshold
     crit = next((c for c, _ in _criteria(a, "share") if "among" in c), {})
     everyone = _people(a)

@@ -13,8 +13,10 @@ from evalkit.report.sections import Html, _e, _h2, _table, figure_html
 from evalkit.report.seeds._common import (
     _count_share,
     _criteria,
+    _end,
     _month,
     _na,
+    _pct,
     _people,
     _start,
 )
@@ -110,7 +112,7 @@ def andel_af_landet(a: Analysis) -> Html:
     anchor, title = "andel-af-landet", "Kommunens andel af landets jobparate"
     crits = _criteria(a, "national_share")
     if not crits or a.data.benchmarks is None:
-        return _na(anchor, title, "intet kriterium eller ingen benchmark-data")
+        return _na(anchor, title, "intet kriterium eller ingen landstal (Jobindsats)")
     crit, _ = crits[0]
     try:
         sh = sm.national_share_series(a.data.benchmarks, crit["measure"], a.config.kommune)
@@ -127,12 +129,12 @@ def andel_af_landet(a: Analysis) -> Html:
     kommune = a.config.kommune
     fig = sf.plot_monthly({f"{kommune}s andel": sh}, targets=targets, points=points,
                           ylabel="Andel af landets jobparate")  # fmt: skip
-    alt = (
+    alt = _end(
         f"Deltagere og øvrige jobparate: {kommune}s andel af alle jobparate "
         f"kontanthjælpsmodtagere i Danmark pr. måned fra {_month(sh['month'].iloc[0])} "
-        f"({fmt_percent(sh['share'].iloc[0])}) til {_month(sh['month'].iloc[-1])} "
-        f"({fmt_percent(sh['share'].iloc[-1])})"
-        + (f"; målet er højst {fmt_percent(crit['target'])}." if targets else ".")
+        f"({_pct(sh['share'].iloc[0])}) til {_month(sh['month'].iloc[-1])} "
+        f"({_pct(sh['share'].iloc[-1])})"
+        + (f"; målet er højst {_pct(crit['target'])}" if targets else "")
     )
     rows = [{"Måned": _month(r.month), kommune: fmt_count(int(r.x), a.config.disclosure_threshold),
              "Hele landet": fmt_count(int(r.n)), "Andel": fmt_percent(r.share, 2),

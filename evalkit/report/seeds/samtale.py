@@ -7,12 +7,12 @@ import math
 import pandas as pd
 
 from evalkit import joblog as jl
+from evalkit import labels, stock
 from evalkit import seeds_measures as sm
-from evalkit import stock
 from evalkit.baseline import wilson
 from evalkit.clustered import clustered_proportion
 from evalkit.disclosure import suppress
-from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent
+from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html
@@ -20,10 +20,13 @@ from evalkit.report.seeds._common import (
     _ci,
     _count_share,
     _criteria,
+    _end,
     _masked,
     _month,
     _na,
+    _no_source,
     _p,
+    _pct,
     _people,
     _period,
     _share_cells,
@@ -45,7 +48,7 @@ def samtale_survey(a: Analysis) -> Html:
     if cut is not None and "survey" in cut.not_used:
         return _na(anchor, title, cut.not_used["survey"])
     if s is None or len(s) == 0:
-        return _na(anchor, title, "datakilden 'survey' findes ikke")
+        return _na(anchor, title, _no_source("survey"))
     if not crits:
         return _na(anchor, title, "ingen survey-kriterier i konfigurationen")
     thr = a.config.disclosure_threshold
@@ -106,7 +109,7 @@ _QUESTIONS = {
 
 def _joblog(a: Analysis) -> tuple[pd.DataFrame, int] | str:
     if a.data.joblog is None or len(a.data.joblog) == 0:
-        return "datakilden 'joblog' findes ikke i projektets data"
+        return _no_source("joblog")
     crits = _criteria(a, "joblog_change")
     weeks = int(crits[0][0].get("weeks", 13)) if crits else 13
     min_w = int(crits[0][0].get("min_weeks", 4)) if crits else 4
@@ -270,7 +273,7 @@ def antal_jobparate(a: Analysis) -> Html:
     crits = _criteria(a, "count_change")
     crits = [c for c in crits if str(c[0].get("measure", "")).startswith("antal")] or crits
     if not crits or a.data.benchmarks is None:
-        return _na(anchor, title, "intet kriterium eller ingen benchmark-data for antallet")
+        return _na(anchor, title, "intet kriterium eller ingen landstal (Jobindsats) for antallet")
     crit, res = crits[0]
     area = crit.get("area", a.config.kommune)
     series = sm.benchmark_series(a.data.benchmarks, crit["measure"], areas=[area])[area].dropna()
@@ -292,10 +295,14 @@ def antal_jobparate(a: Analysis) -> Html:
         + (f"; målet er {fmt_number(goal)}." if goal else ".")
     )
     text = (
-        f"<p>Antallet af jobparate kontanthjælpsmodtagere i {_e(area)} (Jobindsats) er "
-        f"ændret med {fmt_percent(res.estimate)} (95 %-konfidensinterval "
-        f"{_ci(res.lower, res.upper)}, eksakt betinget Poisson) fra {_e(_period(p_from))} til "
-        f"{_e(_period(p_to))}; målet er {fmt_percent(crit['target'])}.</p>"
+        "<p>"
+        + _end(
+            f"Antallet af jobparate kontanthjælpsmodtagere i {_e(area)} (Jobindsats) er "
+            f"ændret med {_pct(res.estimate)} (95 %-konfidensinterval "
+            f"{_ci(res.lower, res.upper)}, eksakt betinget Poisson) fra {_e(_period(p_from))} til "
+            f"{_e(_period(p_to))}; målet er {_pct(crit['target'])}"
+        )
+        + "</p>"
     )
     return Html(_h2(anchor, title) + text
                 + figure_html(fig, alt, "Antal jobparate pr. måned med målet (prikket).")
@@ -307,13 +314,16 @@ def ledighed_rang(a: Analysis) -> Html:
     anchor, title = "ledighed-rang", "Ledighed sammenlignet med andre jobcentre"
     crits = _criteria(a, "rank")
     if not crits or a.data.benchmarks is None:
-        return _na(anchor, title, "intet rang-kriterium eller ingen benchmark-data")
+        return _na(anchor, title, "intet rang-kriterium eller ingen landstal (Jobindsats)")
     crit, _ = crits[0]
     top = int(crit.get("target", 3))
     try:
         r = sm.rank_of(a.data.benchmarks, crit["measure"], a.config.kommune, top=top)
-    except ValueError as exc:
-        return _na(anchor, title, str(exc))
+    except ValueError:
+        cut = getattr(a, "cut", None)
+        return _na(anchor, title, f"landstallene har ingen {labels.label('measure', crit['measure'])} "
+                   f"for {a.config.kommune}" + (f" for en måned afsluttet senest "
+                   f"{fmt_date(cut.as_of)}" if cut is not None else ""))  # fmt: skip
     b = a.data.benchmarks
     b = b[
         (b["measure"] == crit["measure"]) & (b["period"] == r.period) & (b["area"] != "Hele landet")

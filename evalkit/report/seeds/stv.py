@@ -20,7 +20,16 @@ from evalkit.formatting import fmt_ci, fmt_count, fmt_number, fmt_percent, fmt_p
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
 from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html
-from evalkit.report.seeds._common import _ci, _count_share, _criteria, _month, _na
+from evalkit.report.seeds._common import (
+    _ci,
+    _count_share,
+    _criteria,
+    _end,
+    _month,
+    _na,
+    _no_source,
+    _pct,
+)
 from evalkit.results import Estimate
 
 __all__ = ["virksomhedsrettet_maaned"]
@@ -97,7 +106,7 @@ def virksomhedsrettet_maaned(a: Analysis) -> Html:
     """Monthly share of the stock in company-based activity or with ordinary hours."""
     anchor, title = "virksomhedsrettet", "Andel i virksomhedsrettet indsats måned for måned"
     if a.data.activities is None:
-        return _na(anchor, title, "datakilden 'activities' findes ikke")
+        return _na(anchor, title, _no_source("activities"))
     thr = a.config.disclosure_threshold
     out = [_h2(anchor, title)]
     out.append(
@@ -149,13 +158,13 @@ def virksomhedsrettet_maaned(a: Analysis) -> Html:
                            r.baseline_month, r.baseline.estimate))  # fmt: skip
         n_range = f"{fmt_number(int(r.monthly['n'].min()))}-{fmt_number(int(r.monthly['n'].max()))}"
         last = sh.dropna(subset=["share"]).tail(1)
-        alt = (
+        alt = _end(
             f"Målgruppens månedlige bestand ({gname}, {n_range} personer pr. måned): andel i "
             f"virksomhedsrettet indsats eller med ordinære timer pr. måned fra "
             f"{_month(r.monthly['month'].iloc[0])} til {_month(r.monthly['month'].iloc[-1])}"
-            + (f", sidst {fmt_percent(last['share'].iloc[0])}" if len(last) else "")
-            + (f"; mål {', '.join(fmt_percent(t) for _, t in targets)}" if targets else "")
-            + ("; landsgennemsnittet vist stiplet." if nat is not None else ".")
+            + (f", sidst {_pct(last['share'].iloc[0])}" if len(last) else "")
+            + (f"; mål {', '.join(_pct(t) for _, t in targets)}" if targets else "")
+            + ("; landsgennemsnittet vist stiplet" if nat is not None else "")
         )
         fig = sf.plot_monthly(
             {f"{gname.capitalize()} (bestand {n_range})": sh},

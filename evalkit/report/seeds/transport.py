@@ -18,6 +18,8 @@ from evalkit.report.seeds._common import (
     _count_share,
     _criteria,
     _na,
+    _no_source,
+    _pct,
     _people,
     _share_cells,
     _start,
@@ -31,7 +33,7 @@ def praktik(a: Analysis) -> Html:
     """Participants with at least one virksomhedspraktik, and the number of praktikker."""
     title = "Virksomhedspraktik"
     if a.data.activities is None:
-        return _na("praktik", title, "datakilden 'activities' findes ikke i projektets data")
+        return _na("praktik", title, _no_source("activities"))
     thr = a.config.disclosure_threshold
     p = _people(a)
     u = sm.activity_uptake(p, a.data.activities, ["virksomhedspraktik"], _start(a), a.cutoff)
@@ -47,7 +49,8 @@ def praktik(a: Analysis) -> Html:
          "95 %-konfidensinterval": "eksakt (registeropgørelse)"},
     ]  # fmt: skip
     got = (
-        f"har {count} ({share}, 95 %-konfidensinterval {ci.strip('()')}) været"
+        f"har {count} ({_pct(u.persons.estimate)}, 95 %-konfidensinterval "
+        f"{_ci(u.persons.lower, u.persons.upper)}) været"
         if not why
         else f"har næsten alle været (antal og andel vises ikke: {why})"
     )
@@ -99,7 +102,7 @@ def praktik_timer(a: Analysis) -> Html:
     """Ordinary hours by week since the first praktik, weeks on benefit apart from self-support."""
     title = "Ordinære timer uge for uge efter praktikstart"
     if a.data.activities is None:
-        return _na("praktik-timer", title, "datakilden 'activities' findes ikke")
+        return _na("praktik-timer", title, _no_source("activities"))
     thr = a.config.disclosure_threshold
     args = (_people(a), a.data.activities, a.data.status, "virksomhedspraktik", _start(a),
             a.cutoff)  # fmt: skip
@@ -228,7 +231,7 @@ def kurser(a: Analysis) -> Html:
     """Courses started and completed, by kind."""
     title = "Kurser og uddannelseskøb"
     if a.data.activities is None:
-        return _na("kurser", title, "datakilden 'activities' findes ikke")
+        return _na("kurser", title, _no_source("activities"))
     thr = a.config.disclosure_threshold
     tab = sm.course_table(a.data.activities, _start(a), a.cutoff)
     if tab.empty:
@@ -249,12 +252,13 @@ def kurser(a: Analysis) -> Html:
             f"({_e(', '.join(kinds))}): {fmt_count(n_kind, thr)} af de {fmt_count(started, thr)}."
         )
     e = wilson(done, started)
-    count, share, _, why = _count_share(done, started, e.lower, e.upper, thr)
+    count, _, _, why = _count_share(done, started, e.lower, e.upper, thr)
     text = (
         f"<p>Fra projektstart til {fmt_date(a.cutoff)} er der startet "
         f"{fmt_count(started, thr)} kurser (eksakt antal fra registreringerne), og "
         + (
-            f"{count} af dem er gennemført ({share}, 95 %-konfidensinterval {_ci(e.lower, e.upper)})"
+            f"{count} af dem er gennemført ({_pct(e.estimate)}, 95 %-konfidensinterval "
+            f"{_ci(e.lower, e.upper)})"
             if not why
             else f"andelen gennemførte vises ikke ({why})"
         )
@@ -269,7 +273,7 @@ def virksomhedsbesoeg(a: Analysis) -> Html:
     """Number of company visits and their outcome."""
     title = "Virksomhedsbesøg og resultat"
     if a.data.activities is None:
-        return _na("virksomhedsbesoeg", title, "datakilden 'activities' findes ikke")
+        return _na("virksomhedsbesoeg", title, _no_source("activities"))
     thr = a.config.disclosure_threshold
     visits = sm.visit_outcomes(a.data.activities, _start(a), a.cutoff)
     total = int(visits.sum())

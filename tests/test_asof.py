@@ -2,9 +2,10 @@
 
 The property: take a demo project and a date D; add, change or remove any record dated
 after D in any source (participants, weekly status, activities, joblog, survey,
-benchmarks, the national curve beyond the longest follow-up) and every published number
-of the status report is the same. It is checked on :func:`evalkit.report.analysis.analyse`
-(results.json content, the cut tables, spells and curves) for many seeded examples, and
+benchmarks, the project's own figures, the national curve beyond the longest follow-up)
+and every published number of the status report is the same. It is checked on
+:func:`evalkit.report.analysis.analyse` (results.json content including the promise
+register, the cut tables, spells and curves) for many seeded examples, and
 byte for byte on two full renders (HTML and results.json) with the files changed after D.
 """
 
@@ -289,6 +290,14 @@ def perturb(data: ProjectData, as_of: dt.date, rng: np.random.Generator) -> Proj
                       ignore_index=True)  # fmt: skip
         j["applications"] = j["applications"].astype("Int64")
         out["joblog"] = j
+    if data.implementation is not None:  # the project's own figures (promises)
+        im = data.implementation.copy()
+        sel = _pick(rng, (im["date"] > day).to_numpy(), 0.6)
+        im.loc[sel, "value"] = rng.integers(0, 50, int(sel.sum())).astype(float)
+        k = int(rng.integers(1, 20))
+        extra = im.sample(n=k, replace=True, random_state=rng.integers(2**31)).copy()
+        extra["date"] = _later(rng, day, k).to_numpy()
+        out["implementation"] = pd.concat([im, extra], ignore_index=True)
     if data.survey is not None:
         s = data.survey.copy()
         sel = _pick(rng, (s["date"] > day).to_numpy(), 0.6)

@@ -200,6 +200,12 @@ def test_undated_survey_makes_the_survey_criteria_undecidable(demo_config) -> No
     assert {r.id: r for r in final.criteria}["medinddragende_forsikrede"].n > 0  # final: all
 
 
+def test_an_as_of_date_before_any_data_is_refused(demo_config) -> None:
+    config = load_config(demo_config("herning-transport"))
+    with pytest.raises(ValueError, match=r"as_of must be a date by which .* but was 2015-01-05"):
+        analyse(config, load_project(config), kind="statusrapport", as_of="2015-01-05")
+
+
 # --------------------------------------------------------------------------- the property
 def _later(rng: np.random.Generator, day: pd.Timestamp, n: int, span: int = 400) -> pd.Series:
     return pd.Series(day + pd.to_timedelta(rng.integers(1, span, n), unit="D"))

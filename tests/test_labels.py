@@ -108,7 +108,7 @@ _PP = re.compile(r"\d[\s\u00a0]pp\b")
 _PERCENT_IN_TEXT = re.compile(r"\d[\s\u00a0]%(?!-)")
 _MACHINE_KEYS = {"id", "kind", "unit", "direction", "ci_side", "method", "project", "inputs",
                  "report_kind", "evalkit_version", "verdicts", "as_of", "period", "start",
-                 "end"}  # fmt: skip
+                 "end", "reference", "source", "date"}  # fmt: skip
 
 
 def _visible(html_text: str) -> tuple[str, str]:

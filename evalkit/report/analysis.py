@@ -337,7 +337,7 @@ def analyse(
     Raises
     ------
     ValueError
-        For an unknown ``kind`` or subset.
+        For an unknown ``kind`` or subset, or an ``as_of`` before any data.
     """
     if kind not in REPORT_KINDS:
         raise ValueError(f"kind must be one of {REPORT_KINDS}, but was {kind!r}")
@@ -355,7 +355,13 @@ def analyse(
         data = dataclasses.replace(data, files={**data.files, "narrative": final.narrative_sha256})
     cut = None
     if as_of is not None:  # the one place where the data are cut at the as-of date
+        first = data.participants["start_date"].min()
         data, cut = cut_as_of(data, as_of)
+        if len(data.participants) == 0 or len(data.status) == 0:
+            raise ValueError(
+                f"as_of must be a date by which a participant had started and a week of "
+                f"status had ended (first start {first:%Y-%m-%d}), but was {as_of.isoformat()}"
+            )
     spells = build_spells(
         data.status, data.participants, k=config.spells_k, competing=config.competing, as_of=as_of
     )

@@ -87,14 +87,15 @@ def _baseline_text(r: stock.StockChange, thr: int) -> str:
                 "uafhængige, da personerne bag ansøgningens tal ikke kendes.</p>")  # fmt: skip
     b = r.baseline_data
     x, n = int(b.details["x"]), int(b.n)
-    count, share, ci, why = _count_share(x, n, b.lower, b.upper, thr)
+    count, _, _, why = _count_share(x, n, b.lower, b.upper, thr)
     if why:
         return f"<p>Baseline i {_month(r.baseline_month)} fra data vises ikke ({_e(why)}).</p>"
     diff = b.estimate - app["share"]
     return (
         f"<p>Baseline er beregnet fra data: i {_month(r.baseline_month)} var {count} af "
         f"{fmt_count(n, thr)} i bestanden i virksomhedsrettet indsats eller havde ordinære "
-        f"timer ({share}, 95 %-konfidensinterval {ci.strip('()')}); {app_txt}. Forskellen "
+        f"timer ({_pct(b.estimate)}, 95 %-konfidensinterval {_ci(b.lower, b.upper)}); "
+        f"{app_txt}. Forskellen "
         f"er {fmt_pp(diff, text=True)} i andelen og {fmt_number(n - app['n'])} personer i "
         "bestanden; den kan skyldes, at ansøgningens tal er opgjort i Jobindsats med en "
         "anden afgrænsning eller på et andet tidspunkt end kommunens egne data. "

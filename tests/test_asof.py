@@ -410,16 +410,35 @@ def _date(col: pd.Series) -> pd.Series:
 
 
 def _perturb_files(folder: Path, as_of: dt.date) -> None:
-    """Change the Hedensted demo files after ``as_of`` (every source), keeping them valid."""
+    """Change a demo project's files after ``as_of`` (every source), keeping them valid."""
     day = pd.Timestamp(as_of)
+    later = (day + pd.Timedelta(days=45)).strftime("%d-%m-%Y")
+    # the last month complete at D; later months are changed
+    last_month = ((day + pd.Timedelta(days=1)).replace(day=1) - pd.Timedelta(days=1)).strftime(
+        "%YM%m"
+    )
     rng = np.random.default_rng(11)
 
-    def status(df):
+    def status(df):  # long layout: one row per person and ISO week (yyyyww)
         week = pd.to_datetime(df["uge"].str[:4] + "-W" + df["uge"].str[4:] + "-1",
                               format="%G-W%V-%u")  # fmt: skip
         sel = ((week + pd.Timedelta(days=6)) > day) & (rng.random(len(df)) < 0.3)
         df.loc[sel, "ydelse"] = rng.choice(["111", "130", "", "890"], int(sel.sum()))
         df.loc[sel, "timer"] = rng.integers(0, 30, int(sel.sum())).astype(str)
+        return df
+
+    def dream(df):  # DREAM wide layout: y_YYWW codes and t_YYWW hours, plus a new week
+        for col in [c for c in df.columns if c[:2] in ("y_", "t_")]:
+            monday = pd.Timestamp.fromisocalendar(2000 + int(col[2:4]), int(col[4:6]), 1)
+            if monday + pd.Timedelta(days=6) > day:
+                sel = rng.random(len(df)) < 0.3
+                values = ["130", "", "111"] if col[0] == "y" else ["0", "12", "30"]
+                df.loc[sel, col] = rng.choice(values, int(sel.sum()))
+        last = max(c for c in df.columns if c.startswith("y_"))
+        nxt = pd.Timestamp.fromisocalendar(2000 + int(last[2:4]), int(last[4:6]), 1)
+        year, week, _ = (nxt + pd.Timedelta(days=7)).isocalendar()
+        df[f"y_{year % 100:02d}{week:02d}"] = rng.choice(["130", ""], len(df))
+        df[f"t_{year % 100:02d}{week:02d}"] = "0"
         return df
 
     def participants(df):
@@ -431,9 +450,10 @@ def _perturb_files(folder: Path, as_of: dt.date) -> None:
         return df
 
     def activities(df):
-        later = (_date(df["startdato"]) > day).to_numpy()
-        df.loc[later, "detalje"] = "selvbooket"
-        extra = df[later].head(50).assign(startdato="01-06-2017", slutdato="02-06-2017")
+        after = (_date(df["startdato"]) > day).to_numpy()
+        df.loc[after, "timer_pr_uge"] = "7"
+        extra = df[after & (df["person_id"] != "").to_numpy()].head(50)
+        extra = extra.assign(startdato=later, slutdato=later)
         return pd.concat([df, extra], ignore_index=True)
 
     def joblog(df):
@@ -444,11 +464,11 @@ def _perturb_files(folder: Path, as_of: dt.date) -> None:
     def survey(df):
         sel = (_date(df["svardato"]) > day).to_numpy()
         df.loc[sel, "svar"] = "1"
-        extra = df.head(40).assign(svar="1", svardato="15-03-2017")
+        extra = df.head(40).assign(svar="1", svardato=later)
         return pd.concat([df, extra], ignore_index=True)
 
     def benchmarks(df):
-        month = df["periode"].str.match(r"^\d{4}M\d{2}$") & (df["periode"] > "2017M02")
+        month = df["periode"].str.match(r"^\d{4}M\d{2}$") & (df["periode"] > last_month)
         df.loc[month, "vaerdi"] = "0,05"
         week = pd.to_numeric(df["periode"].str.extract(r"^U(\d+)$", expand=False))
         df.loc[(week > 60).to_numpy(), "vaerdi"] = "0,5"
@@ -457,37 +477,42 @@ def _perturb_files(folder: Path, as_of: dt.date) -> None:
     def implementation(df):  # the project's own figures: later records changed and added
         sel = (_date(df["dato"]) > day).to_numpy()
         df.loc[sel, "antal"] = "0"
-        extra = df.head(5).assign(dato="15-06-2017")
+        extra = df.head(5).assign(dato=later)
         return pd.concat([df, extra], ignore_index=True)
 
-    for name, change in (("ydelser", status), ("deltagere", participants),
-                         ("aktiviteter", activities), ("joblog", joblog),
-                         ("survey", survey), ("landstal", benchmarks),
+    for name, change in (("ydelser", status), ("dream_ydelser", dream),
+                         ("deltagere", participants), ("aktiviteter", activities),
+                         ("joblog", joblog), ("survey", survey), ("landstal", benchmarks),
                          ("implementering", implementation)):  # fmt: skip
-        _rewrite(folder / f"{name}.csv", change)
+        if (folder / f"{name}.csv").exists():
+            _rewrite(folder / f"{name}.csv", change)
 
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("reports")
+@pytest.mark.parametrize("slug", ["hedensted-samtale", "herning-transport"])
 def test_status_report_is_byte_identical_with_other_records_after_the_date(
-    demo_root: Path, tmp_path: Path
+    demo_root: Path, demo_reports, tmp_path: Path, slug: str
 ) -> None:
+    """Hedensted (long weekly status, joblog, survey, Jobindsats months and a ranking) and
+    Herning (DREAM wide status, courses and visits): every file changed after the status
+    date, the report re-rendered, and compared with the session's render of the originals.
+    """
     from evalkit.report.render import render_report
 
     root = tmp_path / "changed"
     shutil.copytree(demo_root / "projects", root / "projects")
-    shutil.copytree(demo_root / "data_raw" / "demo" / "hedensted-samtale",
-                    root / "data_raw" / "demo" / "hedensted-samtale")  # fmt: skip
-    folder = root / "data_raw" / "demo" / "hedensted-samtale"
+    folder = root / "data_raw" / "demo" / slug
+    shutil.copytree(demo_root / "data_raw" / "demo" / slug, folder)
+    as_of = load_config(root / "projects" / f"{slug}.yaml").period.status_as_of
     before = {f.name: f.read_bytes() for f in folder.iterdir()}
-    _perturb_files(folder, D)
+    _perturb_files(folder, as_of)
     assert all(f.read_bytes() != before[f.name] for f in folder.iterdir())  # every file changed
 
-    outs = {}
-    for name, base in (("original", demo_root), ("changed", root)):
-        outs[name] = render_report(base / "projects" / "hedensted-samtale.yaml", "statusrapport",
-                                   out_dir=tmp_path / f"out-{name}", generated="2026-11-24")  # fmt: skip
-    assert outs["original"].html.read_bytes() == outs["changed"].html.read_bytes()
-    assert outs["original"].results.read_bytes() == outs["changed"].results.read_bytes()
-    html = outs["original"].html.read_text(encoding="utf-8")
+    original = demo_reports[(slug, "statusrapport")]
+    changed = render_report(root / "projects" / f"{slug}.yaml", "statusrapport",
+                            out_dir=tmp_path / "out", generated="2026-11-24")  # fmt: skip
+    assert changed.html.read_bytes() == original.read_bytes()
+    assert changed.results.read_bytes() == original.with_suffix(".results.json").read_bytes()
+    html = original.read_text(encoding="utf-8")
     assert "Opgørelsesdato" in html and "har i august 2017 en ledighed" not in html

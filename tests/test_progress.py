@@ -137,7 +137,7 @@ def test_status_of_an_undecidable_criterion(tmp_path: Path) -> None:
     ctx = EvaluationContext(make_config(tmp_path, [crit]), p, pd.DataFrame(),
                             spells_for(p, [0] * 10), as_of=dt.date(2020, 6, 30))  # fmt: skip
     r = evaluate_criteria(ctx)[0]
-    assert r.progress == "kan ikke afgøres" and "activities" in r.progress_remark
+    assert r.progress == "kan ikke afgøres" and "«aktiviteter»" in r.progress_remark
 
 
 def test_target_path_repr() -> None:

@@ -24,7 +24,9 @@ the data, so no section needs its own cut. The rules per source (``docs/as-of.md
   national survival curve (``U000``, ``U001``, ... weeks since start) has no calendar
   date: it is kept up to the longest follow-up any participant can have at D
   (:attr:`AsOfCut.curve_weeks`), and the method section names it as an undated reference.
-* **indicators** (free-form, no date column): not used in a status report.
+* **indicators** (free-form, no date column): not used in a status report. Nor is any
+  other table of :class:`~evalkit.io.ProjectData` without a rule here: a new source is
+  left out of status reports (and named in the method section) until its rule is added.
 
 The cut is a function of D and of the rows dated on or before D only: add, change or
 remove any row dated after D and the result is identical (``tests/test_asof.py``). The
@@ -250,6 +252,10 @@ def cut_as_of(data: ProjectData, as_of: dt.date | str) -> tuple[ProjectData, AsO
     if data.indicators is not None:
         not_used["indicators"] = "tabellen har ingen dato og bruges ikke i statusrapporter"
         tables["indicators"] = None
+    for f in dataclasses.fields(data):  # a table without a rule here is not used at all
+        if f.name not in tables and isinstance(getattr(data, f.name), pd.DataFrame):
+            not_used[f.name] = "tabellen har ingen regel for opgørelsesdatoen og bruges ikke"
+            tables[f.name] = None
 
     files = {
         name: table_digest(tables[name]) if tables.get(name) is not None else digest

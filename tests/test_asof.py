@@ -160,6 +160,22 @@ def test_each_source_is_cut_by_its_own_date() -> None:
     assert "uger, der sluttede senest 2017-02-28" in info.summary()
 
 
+def test_a_table_without_a_rule_is_not_used(monkeypatch) -> None:
+    """A source added to ProjectData later is left out of status reports until it has a rule."""
+    import evalkit.asof
+
+    @dataclasses.dataclass(frozen=True)
+    class Later(ProjectData):
+        visits: pd.DataFrame | None = None
+
+    data = Later(**{f.name: getattr(_small(), f.name) for f in dataclasses.fields(ProjectData)},
+                 visits=pd.DataFrame({"date": pd.to_datetime(["2018-01-01"])}))  # fmt: skip
+    data = dataclasses.replace(data, files={**data.files, "visits": "1" * 64})
+    cut, info = evalkit.asof.cut_as_of(data, D)
+    assert cut.visits is None and "visits" not in cut.files
+    assert "ingen regel" in info.not_used["visits"]
+
+
 def test_a_month_counts_only_once_it_is_over() -> None:
     cut, info = cut_as_of(_small(), "2017-02-27")
     assert "2017M02" not in set(cut.benchmarks["period"])

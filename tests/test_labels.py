@@ -167,6 +167,7 @@ def danish_problems(html_path: Path, figures: Path) -> list[str]:
         problems += [f"{where}: {m!r}" for m in sorted(set(_STAND_INS.findall(content)))]
         problems += [f"{where}: {m.group(0)!r}" for m in _RAW_GROUP.finditer(content)]
         problems += [f"{where}: {m.group(0)!r}" for m in _PP.finditer(content)]
+    running = re.sub(r"«[^»]*»", " ", running)  # quotations keep the source's own spelling
     for m in _PERCENT_IN_TEXT.finditer(running):
         problems.append(f"løbende tekst: {running[max(0, m.start() - 40) : m.end() + 5]!r}")
     return problems

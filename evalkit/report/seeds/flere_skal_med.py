@@ -28,6 +28,7 @@ from evalkit.report.seeds._common import (
     _month,
     _na,
     _no_source,
+    _pct,
     _people,
     _start,
 )
@@ -150,7 +151,7 @@ def gruppe1_maaned(a: Analysis) -> Html:
         f"Deltagere i {label} ({n_txt}): andel pr. måned fra {_month(months[0])} til "
         f"{_month(months[-1])} efter kriteriets opgørelse (virksomhedspraktik i mere end 3 "
         "sammenhængende måneder eller ordinære løntimer) og efter kommunens egen opgørelse "
-        f"(alle virksomhedsrettede forløb og lønnede timer), mod målet {fmt_percent(target)}"
+        f"(alle virksomhedsrettede forløb og lønnede timer), mod målet {_pct(target)}"
         + (f"; kriteriets andel når målet første gang i {first_rule}" if first_rule else
            "; kriteriets andel når ikke målet")
         + (f", kommunens egen i {first_raw}" if first_raw else "")

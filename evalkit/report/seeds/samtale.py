@@ -256,11 +256,10 @@ def _selfbooking(a: Analysis, thr: int) -> str:
         out.append(_table(pd.DataFrame(rows), "Andel selvbookede samtaler efter målgruppe",
                           numeric=("Samtaler",)))  # fmt: skip
     if series:
-        alt = (
+        alt = _end(
             "Deltagere: andel af samtalerne, der er selvbooket, pr. måned og målgruppe fra "
             f"{_month(months[0])} til {_month(months[-1])}"
-            + (f", mål {fmt_percent(targets[0][1])}" if targets else "")
-            + "."
+            + (f", mål {_pct(targets[0][1])}" if targets else "")
         )
         fig = sf.plot_monthly(series, targets=targets, ylabel="Andel selvbooket")
         out.append(figure_html(fig, alt, "Andel selvbookede samtaler pr. måned (95 %-bånd)."))
@@ -342,9 +341,9 @@ def ledighed_rang(a: Analysis) -> Html:
         f"<p>Ansøgningens mål er, at «Jobcenter {_e(a.config.kommune)} er blandt de tre "
         "Jobcentre i landet, som har den laveste ledighedsprocent», altså en rang blandt "
         f"landets {N_JOBCENTRES} jobcentre. {_e(a.config.kommune)} har i "
-        f"{_e(_period(r.period))} en ledighed på {fmt_percent(r.value)} og ligger nr. "
+        f"{_e(_period(r.period))} en ledighed på {_pct(r.value)} og ligger nr. "
         f"{r.rank} af {r.n_areas} jobcentre (nr. 1 = lavest ledighed); den {top}. laveste "
-        f"ledighed er {fmt_percent(r.cut)}. Det er en registeropgørelse af alle jobcentre, "
+        f"ledighed er {_pct(r.cut)} Det er en registeropgørelse af alle jobcentre, "
         f"så der er ingen stikprøveusikkerhed og intet konfidensinterval.{count_note}</p>"
     )
     return Html(_h2(anchor, title) + text

@@ -186,7 +186,7 @@ def _first_hours(hours: pd.DataFrame, states: pd.DataFrame, thr: int) -> str:
     alt = (
         f"Deltagere i virksomhedspraktik (n = {fmt_count(len(f), thr)}): andelen, der har haft "
         "ordinære timer, efter uger siden praktikstart (1 minus Kaplan-Meier)"
-        + (f"; {fmt_percent(1 - last['survival'].iloc[0])} i uge {int(last['time'].iloc[0])}."
+        + (f"; {_pct(1 - last['survival'].iloc[0])} i uge {int(last['time'].iloc[0])}."
            if len(last) else ".")
     )  # fmt: skip
     return (

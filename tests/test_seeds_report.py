@@ -135,7 +135,7 @@ def test_hedensted_survey_joblog_selfbooking_count_and_rank(analysis) -> None:
     assert re.search(r"Jobparate \d+ \d+,\d \d+,\d \d+,\d %", text)
     assert "Andel selvbookede samtaler efter målgruppe" in text and "0,0 %" in text
     assert "Andel der bruger jobloggen før og under forløbet" in text and "40,0 %" in text
-    assert "fra september 2016 til august 2017" in text and "\u221215,0 %" in text
+    assert "fra september 2016 til august 2017" in text and "\u221215,0 pct." in text
     assert "ligger nr. 1 af 94 jobcentre" in text and "landets 94 jobcentre" in text
     verdicts = {c.id: c for c in a.criteria}
     for cid in ("soegte_job_jobparate", "soegte_job_forsikrede", "joblog_jobparate"):
@@ -167,7 +167,7 @@ def test_flere_skal_med_groups_group1_monthly_and_pay(analysis) -> None:
     html = seed_sections(a)
     text = _text(html)
     assert "gruppe 1" in text and "gruppe 3" in text and "I alt 255" in text
-    assert "mod målet 40,0 %" in html.replace("\u00a0", " ")
+    assert "mod målet 40,0 pct." in html.replace("\u00a0", " ")
     assert "Kommunens egen opgørelse" in text and "mere end 3 sammenhængende måneder" in text
     # the other Flere skal med kommuner on the same definition (bilag 3)
     assert "Flere skal med-kommunerne med samme definition" in text

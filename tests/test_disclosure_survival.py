@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from attacker import _km_events
+from survival_helpers import RTOL, assert_close, read_csv, read_json
 
 from evalkit.disclosure import grouped_life_table, publishable_curve
+from evalkit.disclosure.survival import _entered
 from evalkit.survival import kaplan_meier
 
 
@@ -123,3 +125,118 @@ def test_grouped_life_table_checks_its_input() -> None:
         grouped_life_table([2, 1], [1, 1], [0, 0])
     with pytest.raises(ValueError, match="threshold"):
         grouped_life_table([1], [5], [0], threshold=0)
+
+
+# -- delayed entry (left truncation) ------------------------------------------------------
+# Reference: tests/fixtures/make_published_curve_fixtures.R writes the grouping rule again
+# in R (entries counted from the raw entry times) and fits survfit(Surv(start, stop,
+# event) ~ 1) to the grouped rows.
+
+_PC_CASES = [
+    "weekly",
+    "weekly_indsats",
+    *[f"small{i}" for i in range(1, 7)],
+    "hand",
+]
+
+
+def _pc_fit(case: str, conf_type: str = "log-log"):
+    raw = read_csv("pc_raw.csv")
+    d = raw[raw["case"] == case]
+    thr = read_json("pc.json")[case]["threshold"]
+    km = kaplan_meier(d["stop"], d["event"], entry=d["entry"], conf_type=conf_type)
+    return km, thr
+
+
+@pytest.mark.parametrize("case", _PC_CASES)
+def test_delayed_entry_grouped_life_table_equals_r(case: str) -> None:
+    km, thr = _pc_fit(case)
+    tab = km.table
+    got = grouped_life_table(
+        tab["time"], tab["events"], tab["censored"], thr, entered=_entered(tab)
+    )
+    ref = read_csv("pc_grouped.csv")
+    ref = ref[ref["case"] == case].drop(columns="case").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, ref.astype(float))
+    for col in ("entered", "events", "censored"):
+        v = got[col].to_numpy()
+        assert ((v == 0) | (v >= thr)).all()
+    assert got["entered"].sum() == km.n == got["events"].sum() + got["censored"].sum()
+
+
+@pytest.mark.parametrize("conf_type", ["log-log", "log"])
+@pytest.mark.parametrize("case", _PC_CASES)
+def test_delayed_entry_published_curve_equals_r_survfit_of_the_grouped_rows(
+    case: str, conf_type: str
+) -> None:
+    km, thr = _pc_fit(case, conf_type)
+    pub = publishable_curve(km, thr)
+    assert pub.entry
+    ref = read_csv("pc_km.csv")
+    ref = ref[(ref["case"] == case) & (ref["conf_type"] == conf_type)]
+    cols = ["time", "at_risk", "events", "censored", "survival", "std_err", "lower", "upper"]
+    assert len(pub.table) == len(ref)
+    for col in cols:
+        assert_close(pub.table[col].to_numpy(), ref[col].to_numpy(), rtol=RTOL)
+    med = read_json("pc.json")[f"{case}|{conf_type}"]
+    got = (pub.median, *pub.median_ci)
+    want = [med[k] for k in ("median", "median_lower", "median_upper")]
+    assert_close(np.array(got, float), np.array(want, float), rtol=RTOL)
+
+
+def test_delayed_entry_hand_checked_late_censoring() -> None:
+    # 10 at risk from the start: 5 events and 5 censored at week 1; 8 enter at week 1: 5
+    # events at week 2, 3 censored at week 3. Counting the 3 early (week 1) would censor
+    # persons not yet at risk, so the 5 of week 1 wait and join them at week 3.
+    km = kaplan_meier(
+        [1] * 10 + [2] * 5 + [3] * 3,
+        [1] * 5 + [0] * 5 + [1] * 5 + [0] * 3,
+        entry=[0] * 10 + [1] * 8,
+    )
+    pub = publishable_curve(km, 5)
+    assert pub.table[["time", "at_risk", "events", "censored"]].values.tolist() == [
+        [1.0, 10.0, 5.0, 0.0],
+        [2.0, 13.0, 5.0, 0.0],
+        [3.0, 8.0, 0.0, 8.0],
+    ]
+    assert pub.table["survival"].tolist() == pytest.approx([0.5, 0.5 * 8 / 13, 0.5 * 8 / 13])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_delayed_entry_every_cell_is_zero_or_at_least_the_threshold(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(15, 300))
+    stop = rng.integers(1, 60, n)
+    event = (rng.random(n) < 0.6).astype(int)
+    entry = np.where(rng.random(n) < 0.4, np.floor(rng.random(n) * stop), -1)
+    km = kaplan_meier(stop, event, entry=entry)
+    tab = km.table
+    g = grouped_life_table(tab["time"], tab["events"], tab["censored"], 5, _entered(tab))
+    pub = publishable_curve(km, 5)
+    if g is None:
+        assert pub is None
+        d, c = int(event.sum()), int(n - event.sum())
+        assert 0 < d < 5 or 0 < c < 5
+        return
+    for col in ("entered", "events", "censored"):
+        v = g[col].to_numpy()
+        assert ((v == 0) | (v >= 5)).all()
+    assert g["entered"].sum() == n and g["events"].sum() == event.sum()
+    # the published risk sets are those of the grouped table
+    out = (g["events"] + g["censored"]).to_numpy()
+    risk = np.cumsum(g["entered"].to_numpy()) - np.concatenate(([0], np.cumsum(out)[:-1]))
+    exits = g[out > 0]
+    assert pub.table["at_risk"].tolist() == risk[out > 0].tolist()
+    assert pub.table["time"].tolist() == exits["time"].tolist()
+    # entries before the data start only: the same curve as without entry
+    if seed < 3:
+        plain = publishable_curve(kaplan_meier(stop, event), 5)
+        same = publishable_curve(kaplan_meier(stop, event, entry=np.full(n, -1.0)), 5)
+        assert_close(same.table["survival"].to_numpy(), plain.table["survival"].to_numpy())
+
+
+def test_grouped_life_table_refuses_entries_that_do_not_fit() -> None:
+    with pytest.raises(ValueError, match="do not fit"):
+        grouped_life_table([1, 2], [5, 5], [0, 0], 5, entered=[5, 4])
+    with pytest.raises(ValueError, match="non-negative"):
+        grouped_life_table([1, 2], [5, 5], [0, 0], 5, entered=[11, -1])

@@ -226,10 +226,13 @@ def test_counting_logrank_refuses_rho():
         logrank([1, 2, 3, 4], [1, 1, 0, 1], [0, 0, 1, 1], rho=1, entry=[0, 0, 1, 0])
 
 
-def test_published_curve_is_withheld_for_delayed_entry():
-    # the disclosure grouping covers events and censorings, not entries (yet)
+def test_published_curve_with_delayed_entry_is_the_grouped_counting_process_curve():
+    # entries are grouped too (tests/test_disclosure_survival.py checks it against R)
     from evalkit.disclosure import publishable_curve
 
     d = read_csv("cp_weekly.csv")
-    assert publishable_curve(kaplan_meier(d.stop, d.event, entry=d.entry), 5) is None
-    assert publishable_curve(kaplan_meier(d.stop, d.event), 5) is not None
+    pub = publishable_curve(kaplan_meier(d.stop, d.event, entry=d.entry), 5)
+    assert pub.entry and pub.n == len(d)
+    plain = publishable_curve(kaplan_meier(d.stop, d.event), 5)
+    # counted from week 0, the late entrants' unobserved weeks make the curve too high
+    assert pub.survival_at([30])["survival"].iloc[0] < plain.survival_at([30])["survival"].iloc[0]

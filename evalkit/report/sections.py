@@ -373,20 +373,11 @@ def survival(a: Analysis) -> Html:
             f"Afgang = første uge i {k} sammenhængende uger uden ydelse."
             + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
         )
-    late = [label for label in hidden if getattr(a.curves[label], "entry", False)]
-    few = [label for label in hidden if label not in late]
-    if few:
+    if hidden:
         fig_html += (
-            f"<p>Kurven vises ikke for {_e(', '.join(few))}: der er færre end {thr} "
+            f"<p>Kurven vises ikke for {_e(', '.join(hidden))}: der er færre end {thr} "
             f"afgange eller færre end {thr} censurerede i alt, så kurven ville vise en lille "
             "gruppe (diskretionering).</p>"
-        )
-    if late:
-        fig_html += (
-            f"<p>Kurven vises ikke for {_e(', '.join(late))}: nogle startede før dataenes "
-            "første uge og tælles først med fra den uge (forsinket indgang); sådan en kurve "
-            "kan endnu ikke grupperes, så den med sikkerhed ikke viser en lille gruppe "
-            "(diskretionering).</p>"
         )
     rows = []
     for label, km in shown.items():
@@ -425,6 +416,18 @@ def survival(a: Analysis) -> Html:
         f"mindst {thr} afgange, og censurerede tælles, når der er samlet mindst {thr}; "
         "ellers kunne antallet i et trin læses af kurven (diskretionering).</p>"
     )
+    late = [f"«{label}»" for label, km in curves.items() if km.entry]
+    if late:
+        names = late[0] if len(late) == 1 else ", ".join(late[:-1]) + " og " + late[-1]
+        text += (
+            f"<p>Nogle bag {'kurven' if len(late) == 1 else 'kurverne'} for "
+            f"{_e(names)} startede før dataenes første uge. Deres "
+            "uger før den er ikke set, så en afgang dér kunne ikke registreres: de tælles "
+            "først med blandt dem i risiko fra dataenes første uge (forsinket indgang, "
+            "venstretrunkering), og forløb, der sluttede inden, indgår ikke. Kurven tager "
+            "højde for det. Indgangene grupperes som afgangene og tælles, når der er samlet "
+            f"mindst {thr}.</p>"
+        )
     return Html(
         _h2("overlevelseskurve", "Tid på ydelse (overlevelseskurve)")
         + text

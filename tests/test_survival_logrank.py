@@ -119,6 +119,26 @@ def test_one_sample_matches_survdiff_offset(case):
     assert res.ratio_lower < res.ratio < res.ratio_upper
 
 
+@pytest.mark.parametrize("case", ["weekly", "small3", "small6"])
+def test_one_sample_with_delayed_entry_matches_survdiff_with_conditional_offset(case):
+    # tests/fixtures/make_one_sample_entry_fixtures.R: offset S_ref(stop) / S_ref(entry)
+    if case == "weekly":
+        d = read_csv("cp_weekly.csv")
+    else:
+        d = read_csv("pc_raw.csv")
+        d = d[d["case"] == case]
+    ref = read_json("one_sample_entry.json")[case]
+    res = logrank_one_sample(d.stop, d.event, read_csv("reference_weibull.csv"), entry=d.entry)
+    assert_close(
+        [res.observed, res.expected, res.statistic, res.p_value],
+        [ref["observed"], ref["expected"], ref["statistic"], ref["p_value"]],
+    )
+    plain = logrank_one_sample(d.stop, d.event, read_csv("reference_weibull.csv"))
+    assert res.expected < plain.expected  # the weeks before entry are not counted
+    with pytest.raises(ValueError, match="entry must be below durations"):
+        logrank_one_sample([1, 2], [1, 0], read_csv("reference_weibull.csv"), entry=[0, 2])
+
+
 @pytest.mark.parametrize(
     ("reference", "match"),
     [

@@ -424,8 +424,9 @@ def survival(a: Analysis) -> Html:
             f"{_e(names)} startede før dataenes første uge. Deres "
             "uger før den er ikke set, så en afgang dér kunne ikke registreres: de tælles "
             "først med blandt dem i risiko fra dataenes første uge (forsinket indgang, "
-            "venstretrunkering), og forløb, der sluttede inden, indgår ikke. Kurven tager "
-            "højde for det. Indgangene grupperes som afgangene og tælles, når der er samlet "
+            "venstretrunkering), og forløb, der sluttede inden, indgår ikke. "
+            f"{'Kurven tager' if len(late) == 1 else 'Kurverne tager'} højde for det. "
+            "Indgangene grupperes som afgangene og tælles, når der er samlet "
             f"mindst {thr}.</p>"
         )
     return Html(

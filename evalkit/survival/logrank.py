@@ -342,13 +342,19 @@ def _reference_cumhaz(reference: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def logrank_one_sample(
-    durations: Any, events: Any, reference: pd.DataFrame, alpha: float = 0.05
+    durations: Any,
+    events: Any,
+    reference: pd.DataFrame,
+    alpha: float = 0.05,
+    *,
+    entry: Any = None,
 ) -> OneSampleResult:
     """One-sample log-rank test of a project's spells against an external curve.
 
     Each person's expected number of events is the reference cumulative hazard
     ``H(t_i) = -log S_ref(t_i)`` at their own time, with ``S_ref`` the step function
     given by ``reference`` (value at the largest ``week <= t``, 1 before the first week).
+    With delayed entry it is the hazard over the time at risk, ``H(t_i) - H(e_i)``.
 
     Parameters
     ----------
@@ -359,6 +365,9 @@ def logrank_one_sample(
         increasing), e.g. the national curve (landstal).
     alpha : float
         1 - level of the exact Poisson interval for O/E.
+    entry : array_like, shape (n,), optional
+        Delayed-entry times (left truncation, R ``Surv(entry, durations, events)``): row
+        ``i`` is at risk on ``(entry_i, durations_i]``.
 
     Returns
     -------
@@ -371,7 +380,8 @@ def logrank_one_sample(
 
     References
     ----------
-    R ``survival::survdiff(Surv(t, d) ~ offset(S_ref(t)))`` (one-sample test);
+    R ``survival::survdiff(Surv(t, d) ~ offset(S_ref(t)))`` (one-sample test; with
+    entry the offset is the conditional survival ``S_ref(t) / S_ref(e)``);
     Breslow (1975), Int. Stat. Rev. 43, 45-57.
 
     Examples
@@ -383,8 +393,14 @@ def logrank_one_sample(
     alpha = check_alpha(alpha)
     t, d, _ = _prepare(durations, events)
     week, cumhaz = _reference_cumhaz(reference)
-    i = np.searchsorted(week, t, side="right") - 1
-    h = np.where(i >= 0, cumhaz[np.clip(i, 0, None)], 0.0)
+
+    def cum(x: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(week, x, side="right") - 1
+        return np.where(i >= 0, cumhaz[np.clip(i, 0, None)], 0.0)
+
+    h = cum(t)
+    if entry is not None:
+        h = h - cum(_entry(entry, t))
     expected = float(h.sum())
     observed = float(d.sum())
     stat = (observed - expected) ** 2 / expected if expected > 0 else math.nan

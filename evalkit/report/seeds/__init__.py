@@ -57,15 +57,18 @@ def survival_test_sentence(a: Analysis) -> str:
 
     Empty when there is no national curve or too few participants.
     """
+    from evalkit.spells import survival_input
     from evalkit.survival import logrank_one_sample
 
     if a.reference_curve is None:
         return ""
     thr = a.config.disclosure_threshold
-    sp = a.spells[a.spells["arm"] == "indsats"]
-    if len(sp) < thr:
+    # persons who started before the status data are at risk from their first week in it
+    # (delayed entry); without such persons these are all the spells
+    kw = survival_input(a.spells[a.spells["arm"] == "indsats"])
+    if len(kw["durations"]) < thr:
         return ""
-    res = logrank_one_sample(sp["duration"].to_numpy(), sp["event"].to_numpy(), a.reference_curve)
+    res = logrank_one_sample(kw["durations"], kw["events"], a.reference_curve, entry=kw["entry"])
     if suppress_share(int(res.observed), int(res.n), thr).suppressed:
         # O with n gives the persons without an exit, and O/E, its interval and p give O
         return (

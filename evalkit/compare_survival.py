@@ -124,6 +124,27 @@ class AdjustedSurvivalResult:
         """The S(t) table of the three curves (a copy)."""
         return self.survival.copy()
 
+    def plot(self, ax: Any = None, *, weighted_only: bool = False, **kwargs: Any) -> Any:
+        """The participants' and the comparison group's curves; returns the Figure.
+
+        Draws "Deltagere", "Sammenligningsgruppe (ujusteret)" (left out with
+        ``weighted_only=True``) and "Sammenligningsgruppe (vægtet)" with
+        :func:`evalkit.plots.plot_survival`; the weighted curve's risk table counts
+        persons (``risk_counts="weighted"`` shows the sums of weights, labelled "vægtet").
+        Other keyword arguments go to ``plot_survival`` (``threshold`` defaults to 1
+        here: this is the analyst's view, not a publication).
+        """
+        from evalkit.plots import plot_survival
+
+        names = {
+            "treated": "Deltagere",
+            "control": "Sammenligningsgruppe (ujusteret)",
+            "control_weighted": "Sammenligningsgruppe (vægtet)",
+        }
+        keys = [k for k in CURVES if not (weighted_only and k == "control")]
+        kwargs.setdefault("threshold", 1)
+        return plot_survival({names[k]: self.curves[k] for k in keys}, ax=ax, **kwargs)
+
     def _repr_html_(self) -> str:
         hr = self.hazard_ratio()
         return (

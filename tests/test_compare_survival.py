@@ -216,3 +216,18 @@ def test_errors(ipw, kwargs, match):
 def test_error_one_group_only(ipw):
     with pytest.raises(ValueError, match=r"must hold both 0 and 1"):
         adjusted_survival(ipw[ipw.t == 1], "t", COVS)
+
+
+def test_plot_draws_the_three_curves_with_a_persons_risk_table(res):
+    fig = res.plot()
+    ax, table = fig.axes[0], fig.axes[1]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [
+        f"Deltagere (n = {res.n_treated})",
+        f"Sammenligningsgruppe (ujusteret) (n = {res.n_control})",
+        f"Sammenligningsgruppe (vægtet) (n = {res.n_control})",
+    ]
+    assert table.get_title("left") == "Antal personer i risiko"
+    only = res.plot(weighted_only=True, risk_counts="weighted")
+    assert len(only.axes[0].get_legend().get_texts()) == 2
+    assert only.axes[1].get_title("left") == "Antal i risiko"

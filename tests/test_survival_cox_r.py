@@ -225,3 +225,36 @@ def test_nearly_equal_times_are_tied_as_r_timefix():
     assert fixed.tolist() == [1.0, 1.0, 2.0, 2.0, 3.0]
     (same,) = timefix(np.array([1, 2, 3]))
     assert same.tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("conf_type", ["log", "log-log"])
+def test_predicted_curves_print_as_r(ties, conf_type):
+    """Medians (print.survfit) and summary(times=) of survfit(coxfit, newdata).
+
+    Reference: tests/fixtures/make_survfit_cox_print_fixtures.R.
+    """
+    want = json.loads((DIR / "survfit_print.json").read_text())[f"{ties}|{conf_type}"]
+    lung = pd.read_csv(DIR / "lung.csv")
+    nd = pd.read_csv(DIR / "newdata_lung.csv")
+    fit = cox("Surv(time, status) ~ age + sex + ph_ecog", data=lung, ties=ties)
+    sf = fit.survfit(nd, conf_type=conf_type)
+    med = sf.medians()
+    assert_close(med["median"], want["median"], rtol=COEF_RTOL, name="median")
+    assert_close(med["lower"], want["lower"], rtol=COEF_RTOL, name="lower")
+    assert_close(med["upper"], want["upper"], rtol=COEF_RTOL, name="upper")
+    assert (med["events"] == want["events"][0]).all()
+    text = sf.summary(times=want["times"]).text
+    # R's summary matrices are times x curves; ours lists each curve's rows in turn
+    surv = np.asarray(want["surv"]).reshape(len(want["times"]), -1).T.ravel()
+    se = np.asarray(want["std_err"]).reshape(len(want["times"]), -1).T.ravel()
+    lines = [ln.split() for ln in text.splitlines() if ln.strip()[:1].isdigit()]
+    got = np.array(lines, dtype=float)
+    assert_close(got[:, 0], np.tile(want["times"], 2), name="time")
+    assert_close(got[:, 1], np.tile(want["n_risk"], 2), name="n.risk")
+    assert_close(got[:, 2], np.tile(want["n_event"], 2), name="n.event")
+    assert_close(got[:, 3], surv, rtol=1e-3, name="surv (printed to 4 digits)")
+    assert_close(got[:, 4], se, rtol=1e-3, name="std.err (printed to 4 digits)")
+    assert "median 0.95LCL 0.95UCL" in repr(sf)
+    html = sf._repr_html_()
+    assert "<td>164</td>" in html and "164.0" not in html  # counts as integers

@@ -37,7 +37,8 @@ from scipy.stats import norm
 
 from evalkit._checks import check_alpha, check_option
 from evalkit.survival._core import _numeric_1d
-from evalkit.survival.km import _confint
+from evalkit.survival._display import Summary, html_para, html_table, text_table
+from evalkit.survival.km import _confint, _findq
 
 __all__ = ["CONF_TYPES", "CoxSurvivalResult", "survfit_cox"]
 
@@ -123,12 +124,97 @@ class CoxSurvivalResult:
             ax.legend()
         return ax
 
-    def _repr_html_(self) -> str:
+    def medians(self) -> pd.DataFrame:
+        """One row per curve as R ``print(survfit(fit, newdata))``: events, median, limits.
+
+        ``events`` are the (weighted) events of the curve's stratum; the median and its
+        limits follow R ``quantile.survfit`` (NaN when not reached).
+        """
+        rows = []
+        for lab in self.curves:
+            c = self.curve(lab)
+            x = np.r_[0.0, c["time"].to_numpy()]
+            med = [
+                _findq(x, np.r_[0.0, 1 - c[col].to_numpy()], 0.5)
+                for col in ("survival", "lower", "upper")
+            ]
+            rows.append(
+                {
+                    "curve": lab,
+                    "events": float(c["events"].sum()),
+                    "median": med[0],
+                    "lower": med[1],
+                    "upper": med[2],
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def _title(self) -> str:
         return (
-            f"<p>Predicted survival from a Cox model: {len(self.curves)} curve(s), "
-            f"{self.conf_type} limits ({1 - self.alpha:.0%})</p>"
-            + self.table.to_html(index=False, max_rows=30)
+            f"Predicted survival from a Cox model (survfit.coxph), {self.conf_type} CI "
+            f"({1 - self.alpha:.0%})"
         )
+
+    def _overview(self) -> pd.DataFrame:
+        level = f"{1 - self.alpha:.2f}".rstrip("0").rstrip(".")
+        med = self.medians().set_index("curve")
+        med.index = [str(i) for i in med.index]
+        return med.rename(columns={"lower": f"{level}LCL", "upper": f"{level}UCL"})
+
+    def __repr__(self) -> str:
+        return "\n".join([self._title(), "", text_table(self._overview(), counts=["events"])])
+
+    def summary(self, times: Any = None) -> Summary:
+        """The curves at every event time, or at ``times``: R ``summary(survfit(fit, nd))``.
+
+        Columns ``time, n.risk, n.event, survival, std.err`` (of S, as R's summary) and
+        the limits; ``n.event`` at ``times`` counts the events since the previous time.
+        """
+        level = f"{1 - self.alpha:.0%}"
+        text, out_html = [self._title()], [html_para(self._title())]
+        for lab in self.curves:
+            c = self.curve(lab)
+            if times is None:
+                tab = c[c["events"] > 0]
+                risk, events = tab["at_risk"].to_numpy(), tab["events"].to_numpy()
+                shown = tab[["time", "survival", "std_err", "lower", "upper"]].copy()
+            else:
+                t = _numeric_1d(times, "times").astype(float)
+                at = self.survival_at(t)
+                shown = at[at["curve"] == lab][["time", "survival", "lower", "upper"]].copy()
+                tt = c["time"].to_numpy()
+                k = np.searchsorted(tt, t, side="left")
+                risk = np.append(c["at_risk"].to_numpy(), 0.0)[k]
+                cum = np.r_[0.0, np.cumsum(c["events"].to_numpy())]
+                upto = cum[np.searchsorted(tt, t, side="right")]
+                events = np.diff(np.r_[0.0, upto])
+                i = np.searchsorted(tt, t, side="right") - 1
+                se = np.where(i >= 0, c["std_err"].to_numpy()[np.clip(i, 0, None)], 0.0)
+                shown.insert(2, "std_err", se)
+            shown["std_err"] = shown["std_err"].to_numpy() * shown["survival"].to_numpy()
+            shown.insert(1, "n.risk", risk)
+            shown.insert(2, "n.event", events)
+            shown = shown.rename(
+                columns={
+                    "std_err": "std.err",
+                    "lower": f"lower {level} CI",
+                    "upper": f"upper {level} CI",
+                }
+            )
+            kw = {"counts": ["n.risk", "n.event"], "index": False}
+            text += ["", f"curve={lab}", text_table(shown, **kw)]
+            out_html.append(html_table(shown, caption=f"curve={lab}", **kw))
+        return Summary("\n".join(text), "".join(out_html))
+
+    def _repr_html_(self) -> str:
+        out = html_para(self._title())
+        out += html_table(self._overview(), counts=["events"])
+        tab = self.table
+        shown = tab if len(tab) <= 30 else pd.concat([tab.head(15), tab.tail(15)])
+        out += html_table(shown, index=False, counts=["at_risk", "events", "censored"])
+        if len(tab) > 30:
+            out += html_para(f"{len(tab)} rows; first and last 15 shown (to_frame() for all)")
+        return out
 
 
 def _baseline(data: Any, beta: np.ndarray, xcenter: float, ties: str):

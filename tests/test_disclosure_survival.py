@@ -240,3 +240,13 @@ def test_grouped_life_table_refuses_entries_that_do_not_fit() -> None:
         grouped_life_table([1, 2], [5, 5], [0, 0], 5, entered=[5, 4])
     with pytest.raises(ValueError, match="non-negative"):
         grouped_life_table([1, 2], [5, 5], [0, 0], 5, entered=[11, -1])
+
+
+def test_rows_split_per_person_publish_the_same_curve_as_one_row_each() -> None:
+    # a person's rows (0, 100], (100, 300], ... continue each other (id=): no entries and
+    # no censorings where one row takes over from the next
+    d = read_csv("cp_lung_split.csv")
+    split = publishable_curve(kaplan_meier(d.time, d.status, entry=d.tstart, id=d.id), 5)
+    last = d.groupby("id").tail(1)
+    plain = publishable_curve(kaplan_meier(last.time, last.status), 5)
+    pd.testing.assert_frame_equal(split.table, plain.table)

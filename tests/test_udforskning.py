@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -59,6 +60,11 @@ def test_exploration_notebook_runs_on_the_demo_project(demo_config, tmp_path: Pa
     assert "Competing Risks Regression" in text("finegray") and "sexM" in text("finegray")
     assert "RMST (M)-(K)" in text("rmst")
     assert "0 forløb startede før dataenes første uge" in text("left-truncation")
+    # the same data as if the status panel began 26 weeks after the project start
+    late = text("left-truncation-late")
+    assert re.search(r"\b[1-9]\d* forløb startede før de afkortede datas første uge", late)
+    assert "counting process (delayed entry)" in late and "n.max" in late
+    assert sum("image/png" in o.get("data", {}) for o in outputs["left-truncation-late"]) == 1
     kinds = [sorted(o.get("data", {})) for o in outputs["compare"]]
     assert ["image/png", "text/plain"] in kinds  # the love plot
     assert "ipw-att" in text("compare") and "smd" in text("compare").lower()

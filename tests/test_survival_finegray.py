@@ -112,3 +112,17 @@ def test_fine_gray_errors(kwargs, err, match):
     args.update(kwargs)
     with pytest.raises(err, match=match):
         fine_gray(**args)
+
+
+def test_plot_draws_one_step_curve_per_profile_through_predict(fits):
+    fit = fits["mgus2"]
+    nd = NEWDATA["mgus2"].set_axis(["60 år, K", "80 år, M"])
+    fig = fit.plot(nd)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["60 år, K", "80 år, M"]
+    pred = fit.predict(nd)
+    for line, label in zip(ax.get_lines(), nd.index, strict=True):
+        x, y = line.get_data()
+        assert x[0] == 0 and y[0] == 0
+        assert_close(y[1:], pred[label], name=label)
+    assert ax.get_ylabel() == "Kumuleret andel"

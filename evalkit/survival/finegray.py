@@ -336,6 +336,42 @@ class FineGrayResult:
         out.insert(0, "time", time)
         return out
 
+    def plot(
+        self,
+        newdata: pd.DataFrame,
+        ax: Any = None,
+        *,
+        title: str | None = None,
+        xlabel: str = "Uger siden start",
+        ylabel: str = "Kumuleret andel",
+    ) -> Any:
+        """Predicted cumulative incidence per profile as step curves (R ``plot.predict.crr``).
+
+        One curve per row of ``newdata`` (labelled by its index), from 0 at time 0 through
+        every event time of the cause (:meth:`predict`). Returns the Figure of ``ax``, or a
+        new one not registered with pyplot (a notebook shows it once).
+        """
+        from evalkit.plots import _PERCENT
+
+        pred = self.predict(newdata)
+        if ax is None:
+            from evalkit._figure import NotebookFigure
+
+            ax = NotebookFigure(figsize=(7.5, 4.5)).subplots()
+        x = np.r_[0.0, pred["time"].to_numpy()]
+        for label in pred.columns[1:]:
+            ax.step(x, np.r_[0.0, pred[label].to_numpy()], where="post", label=str(label))
+        ax.set_ylim(0, 1)
+        ax.set_xlim(left=0)
+        ax.yaxis.set_major_formatter(_PERCENT)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, loc="upper left")
+        if title:
+            ax.set_title(title)
+        return ax.figure
+
     def to_frame(self) -> pd.DataFrame:
         """The summary table (a plain DataFrame)."""
         return pd.DataFrame(self.summary).copy()

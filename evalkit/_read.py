@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import io as _io
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,36 @@ from evalkit.config import DataSource
 from evalkit.schemas import Problem, duplicate_columns
 
 __all__: list[str] = []
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Read only the rows whose key passes a test (predicate pushdown, see ``_read_raw``).
+
+    Attributes
+    ----------
+    columns : tuple of str
+        Raw names the key column may have in the file; the first one present is used.
+        When none is present every row is read (and validation reports the missing column).
+    accept : callable
+        Distinct raw key values (a Series) -> boolean array: keep the rows with that value.
+    """
+
+    columns: tuple[str, ...]
+    accept: Callable[[pd.Series], np.ndarray]
+
+    def key(self, names: list[str]) -> str | None:
+        stripped = {str(n).strip(): n for n in names}
+        return next((stripped[c] for c in self.columns if c in stripped), None)
+
+    def mask(self, values: pd.Series) -> np.ndarray:
+        """Boolean mask of the rows to keep, testing each distinct value once."""
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        accepted = np.asarray(self.accept(pd.Series(uniques, dtype=values.dtype)), dtype=bool)
+        if len(accepted) == 0:
+            return np.zeros(len(codes), dtype=bool)
+        return (codes >= 0) & accepted[np.maximum(codes, 0)]
+
 
 _BINARY = (
     (b"PK\x03\x04", "a zip archive: an Excel workbook (.xlsx)? set format: excel, or save as CSV"),
@@ -246,21 +278,71 @@ def _read_excel(path: Path, file: str, sheet: str | None) -> tuple[pd.DataFrame 
     return raw, problems
 
 
-def _read_parquet(path: Path, file: str) -> tuple[pd.DataFrame | None, list]:
+def _read_parquet(
+    path: Path, file: str, rows: _Rows | None = None
+) -> tuple[pd.DataFrame | None, list, np.ndarray | None, int]:
+    """Read a Parquet file; with ``rows`` only the matching rows (row positions returned).
+
+    With ``rows``, only the key column is read for the whole file; the other columns are
+    read only from the row groups that hold a matching row, and the rows are filtered in
+    Arrow before anything is converted to pandas. Returns (frame, problems, the row
+    positions in the file of the frame's rows or None for all, rows in the file).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        raw = pq.read_table(path).to_pandas()
+        pf = pq.ParquetFile(path)
+        total = pf.metadata.num_rows
+        key = rows.key(pf.schema_arrow.names) if rows is not None else None
+        if key is None:
+            raw, positions = pq.read_table(path).to_pandas(), None
+        else:
+            raw, positions = _read_parquet_rows(pf, key, rows)
     except (pa.ArrowException, OSError, ValueError) as exc:
         what = "a truncated or corrupt file" + (f" ({str(exc)[:60]})" if str(exc) else "")
-        return None, [Problem(file, None, None, "a readable Parquet file", what)]
+        return None, [Problem(file, None, None, "a readable Parquet file", what)], None, 0
     raw = raw.reset_index(drop=True)
     raw.columns = [str(c).strip() for c in raw.columns]
-    return raw, []
+    return raw, [], positions, total
 
 
-def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.ndarray, list]:
+def _read_parquet_rows(pf: object, key: str, rows: _Rows) -> tuple[pd.DataFrame, np.ndarray]:
+    import pyarrow as pa
+
+    column = pf.read(columns=[key]).column(0).combine_chunks()
+    encoded = column.dictionary_encode()
+    accepted = np.asarray(rows.accept(encoded.dictionary.to_pandas()), dtype=bool)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    keep = (codes >= 0) & (accepted[np.maximum(codes, 0)] if len(accepted) else False)
+    positions = np.flatnonzero(keep)
+    sizes = np.array(
+        [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)], dtype=np.int64
+    )
+    ends = np.cumsum(sizes)
+    group = np.searchsorted(ends, positions, side="right")
+    groups = np.unique(group)
+    if len(groups) == 0:
+        table = pf.schema_arrow.empty_table()
+    else:
+        table = pf.read_row_groups(groups.tolist())
+        # position of each kept row in the concatenation of the groups read
+        start_in_read = np.zeros(pf.num_row_groups, dtype=np.int64)
+        start_in_read[groups] = np.r_[0, np.cumsum(sizes[groups])[:-1]]
+        local = positions - (ends[group] - sizes[group]) + start_in_read[group]
+        table = table.take(pa.array(local))
+    return table.to_pandas(), positions
+
+
+def _read_raw(
+    source: DataSource, file: str, rows: _Rows | None = None
+) -> tuple[pd.DataFrame | None, np.ndarray, list]:
+    """Read a file into raw cells and the file line of each row.
+
+    ``rows`` keeps only the rows whose key passes its test (Parquet: pushed down into the
+    read; CSV and Excel: filtered right after reading, before any value is converted).
+    Line numbers stay those of the whole file.
+    """
     path = Path(source.path)
     if not path.is_file():
         where = path.parent if path.parent.is_dir() else f"{path.parent} (no such folder either)"
@@ -269,6 +351,7 @@ def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.nd
             np.zeros(0, np.int64),
             [Problem(file, None, None, "an existing file", f"no such file in {where}")],
         )
+    positions = None
     if source.format == "csv":
         raw, problems = _read_csv(path, file, source.encoding)
         first = 2
@@ -276,7 +359,7 @@ def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.nd
         raw, problems = _read_excel(path, file, source.sheet)
         first = 2
     elif source.format == "parquet":
-        raw, problems = _read_parquet(path, file)
+        raw, problems, positions, total = _read_parquet(path, file, rows)
         first = 1
     else:
         return (
@@ -286,6 +369,11 @@ def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.nd
         )
     if raw is None:
         return None, np.zeros(0, np.int64), problems
+    if positions is not None:  # Parquet, filtered while reading
+        lines = positions.astype(np.int64) + first
+        if total == 0:
+            problems.append(Problem(file, None, None, "at least one data row", "only a header"))
+        return raw, lines, problems
     lines = np.arange(first, first + len(raw), dtype=np.int64)
     if len(raw) and source.format != "parquet":  # drop blank lines, keeping line numbers
         empty0 = _text(raw.iloc[:, 0]).isna().to_numpy()
@@ -296,4 +384,9 @@ def _read_raw(source: DataSource, file: str) -> tuple[pd.DataFrame | None, np.nd
         raw, lines = raw.loc[~blank].reset_index(drop=True), lines[~blank]
     if raw.empty:
         problems.append(Problem(file, None, None, "at least one data row", "only a header"))
+    elif rows is not None:
+        key = rows.key(list(raw.columns))
+        if key is not None:
+            keep = rows.mask(raw[key])
+            raw, lines = raw.loc[keep].reset_index(drop=True), lines[keep]
     return raw, lines, problems

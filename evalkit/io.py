@@ -30,7 +30,7 @@ import pandas as pd
 
 from evalkit._dream import _WIDE_HOURS, _WIDE_WEEK, _wide_status
 from evalkit._parse import _by_unique, _date_expectation, _dates, _number, _text, _weeks
-from evalkit._read import _read_raw
+from evalkit._read import _read_raw, _Rows
 from evalkit.config import DataSource, ProjectConfig
 from evalkit.schemas import (
     STATUS_CATEGORIES,
@@ -55,6 +55,7 @@ __all__ = [
     "ProjectData",
     "load_project",
     "read_table",
+    "subset_mask",
     "validate_project",
 ]
 
@@ -126,6 +127,7 @@ class _Loaded:
     wide_cols: dict[str, np.ndarray] | None = None  # canonical -> raw name per long row
     reported: dict[str, np.ndarray] = field(default_factory=dict)
     absent: tuple[str, ...] = ()  # optional canonical columns the file does not have
+    index: np.ndarray | None = None  # row positions in the whole table (a subset's rows)
 
     def line_of(self, rows: np.ndarray) -> np.ndarray:
         return self.lines[np.asarray(rows, dtype=np.int64)]
@@ -340,11 +342,30 @@ def _generic(source: DataSource, raw: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _load(source: DataSource) -> _Loaded:
-    """Read, convert and validate one file on its own; problems are collected, not raised."""
+def _person_rows(source: DataSource, persons: pd.Series) -> _Rows:
+    """Read only the rows of these persons (ids as :func:`load_project` gives them)."""
+    wanted = set(persons.dropna())
+    spec = next(s for s in TABLE_COLUMNS[source.table] if s.name == "person_id")
+    mapped = tuple(r for r, c in source.columns.items() if c == "person_id")
+    # the long layout uses the first mapped column present (else "person_id"); the wide
+    # layout the first mapped one (see _canonical and _wide_status)
+    names = mapped[:1] if source.layout == "wide" and mapped else (*mapped, "person_id")
+
+    def accept(values: pd.Series) -> np.ndarray:
+        ids, _, _ = _convert(spec, values.reset_index(drop=True), True, {})
+        return ids.isin(wanted).to_numpy(dtype=bool)
+
+    return _Rows(names, accept)
+
+
+def _load(source: DataSource, rows: _Rows | None = None) -> _Loaded:
+    """Read, convert and validate one file on its own; problems are collected, not raised.
+
+    ``rows``: read, convert and validate only the rows it keeps (the rows of some persons).
+    """
     path = Path(source.path)
     file = path.name
-    raw, lines, problems = _read_raw(source, file)
+    raw, lines, problems = _read_raw(source, file, rows)
     loaded = _Loaded(source.table, file, None, lines, {}, problems)
     if path.is_file():
         h = hashlib.sha256()
@@ -352,7 +373,7 @@ def _load(source: DataSource) -> _Loaded:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         loaded.sha256 = h.hexdigest()
-    if raw is None or raw.empty:
+    if raw is None or (raw.empty and (rows is None or problems)):
         return loaded
     scan_cols = [c for c in raw.columns if not (_WIDE_WEEK.match(c) or _WIDE_HOURS.match(c))]
     id_raw = {r for r, c in source.columns.items() if c in ("person_id", "respondent")}
@@ -527,12 +548,68 @@ def read_table(source: DataSource) -> pd.DataFrame:
     return loaded.frame
 
 
-def _load_all(config: ProjectConfig) -> tuple[dict[str, _Loaded], list[Problem]]:
-    loaded = {table: _load(source) for table, source in config.data.items()}
+def subset_mask(participants: pd.DataFrame, subset: dict[str, str]) -> np.ndarray:
+    """The participants whose columns equal the subset's values (compared as text).
+
+    Parameters
+    ----------
+    participants : DataFrame
+        The canonical participants table.
+    subset : dict of str to str
+        ``{column: value}`` (see :func:`evalkit.report.subset.check_subset`).
+
+    Returns
+    -------
+    ndarray of bool
+        One per participant row.
+
+    Raises
+    ------
+    ValueError
+        When a column is not in the participants table or no participant matches.
+    """
+    keep = np.ones(len(participants), dtype=bool)
+    for column, value in subset.items():
+        if column not in participants.columns:
+            raise ValueError(
+                f"subset column must be a participants column "
+                f"({', '.join(map(str, participants.columns))}), but was {column!r}"
+            )
+        text = participants[column].astype("string").fillna("")
+        keep &= (text == value).to_numpy(dtype=bool)
+    if not keep.any():
+        raise ValueError(f"subset {subset!r} matches no participant")
+    return keep
+
+
+_PERSON_TABLES = ("status", "activities", "joblog")
+
+
+def _load_all(
+    config: ProjectConfig, subset: dict[str, str] | None = None
+) -> tuple[dict[str, _Loaded], list[Problem]]:
+    if subset is None:
+        loaded = {table: _load(source) for table, source in config.data.items()}
+    else:  # the participants first, then only their rows of the person tables
+        loaded = {"participants": _load(config.data["participants"])}
+        part = loaded["participants"]
+        persons = keep = None
+        if part.frame is not None and not part.problems:
+            keep = subset_mask(part.frame, subset)
+            persons = part.frame["person_id"][keep]
+        for table, source in config.data.items():
+            if table != "participants":
+                pushdown = persons is not None and table in _PERSON_TABLES
+                loaded[table] = _load(source, _person_rows(source, persons) if pushdown else None)
     problems = [p for item in loaded.values() for p in item.problems]
     part, status = loaded.get("participants"), loaded.get("status")
     if part is not None and part.frame is not None:
         problems.extend(_config_references(config, part))
+        if subset is not None and keep is not None:
+            # the checks between tables see the subset's participants (row positions and
+            # lines of the subset); the frame returned keeps the file's row index
+            part.frame = part.frame[keep].reset_index(drop=True)
+            part.lines, part.index = part.lines[keep], np.flatnonzero(keep)
         known = part.frame["person_id"]
         for table in ("status", "activities", "joblog"):
             item = loaded.get(table)
@@ -702,13 +779,32 @@ def validate_project(config: ProjectConfig) -> list[Problem]:
     return _load_all(config)[1]
 
 
-def load_project(config: ProjectConfig) -> ProjectData:
+def _check_subset(subset: dict[str, str] | None) -> dict[str, str] | None:
+    if subset is None:
+        return None
+    if not isinstance(subset, dict) or not subset or not all(isinstance(k, str) for k in subset):
+        raise TypeError(f"subset must be a mapping {{column: value}}, but was {subset!r}")
+    return {k: str(v) for k, v in subset.items()}
+
+
+def load_project(config: ProjectConfig, subset: dict[str, str] | None = None) -> ProjectData:
     """Read and validate every input file of a project.
 
     Parameters
     ----------
     config : ProjectConfig
         From :func:`evalkit.config.load_config`.
+    subset : dict of str to str, optional
+        ``{column: value}`` over participants columns, e.g. ``{"kommune": "Aalborg"}``:
+        read only that part of the project. The participants file is read and validated
+        whole (it is one row per person); of the status, activities and joblog files only
+        the rows of the matching persons are read (Parquet: only the person column is read
+        for the whole file, the other columns only from the row groups holding those
+        persons, and rows are filtered in Arrow before conversion; CSV and Excel: filtered
+        right after reading), converted and validated. The tables are the same, row for
+        row and value for value, as :func:`evalkit.report.subset.apply_subset` keeps from
+        the whole project (row labels may differ); problems in other persons' rows are
+        not seen, so validate the whole project first (``evalkit run`` does).
 
     Returns
     -------
@@ -720,11 +816,17 @@ def load_project(config: ProjectConfig) -> ProjectData:
     DataValidationError
         Listing all problems found in all files and between them (unknown persons,
         gaps in the weekly panel), never showing a person id or CPR number.
+    ValueError
+        When a subset column is not a participants column or no participant matches.
     """
-    loaded, problems = _load_all(config)
+    subset = _check_subset(subset)
+    loaded, problems = _load_all(config, subset)
     if problems:
         raise DataValidationError(problems)
     frames = {t: item.frame for t, item in loaded.items()}
+    if subset is not None:  # the row labels apply_subset would keep from the whole table
+        part = loaded["participants"]
+        frames["participants"] = part.frame.set_axis(pd.Index(part.index))
     return ProjectData(
         participants=frames["participants"],
         status=frames["status"],

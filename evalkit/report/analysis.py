@@ -299,9 +299,10 @@ def prepare(
     check_sections(config)
     load_promises(config)  # a ConfigError in the register stops before any data is read
     load_final_report(config)
+    # a subset reads only its own rows of the person-week tables (load_project)
     return analyse(
         config,
-        load_project(config),
+        load_project(config, subset=check_subset(subset)),
         kind=kind,
         as_of=as_of,
         generated=generated,

@@ -25,11 +25,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from evalkit.config import ProjectConfig
 from evalkit.formatting import fmt_date, fmt_number
-from evalkit.io import ProjectData
+from evalkit.io import ProjectData, subset_mask
 from evalkit.verdicts import PROGRESS_WORDS
 
 __all__ = [
@@ -128,16 +126,7 @@ def apply_subset(
     if subset is None:
         return config, data
     p = data.participants
-    keep = pd.Series(True, index=p.index)
-    for column, value in subset.items():
-        if column not in p.columns:
-            raise ValueError(
-                f"subset column must be a participants column "
-                f"({', '.join(map(str, p.columns))}), but was {column!r}"
-            )
-        keep &= p[column].astype("string").fillna("") == value
-    if not keep.any():
-        raise ValueError(f"subset {subset!r} matches no participant")
+    keep = subset_mask(p, subset)
     part = p[keep]
     persons = part["person_id"]
     tables: dict[str, Any] = {"participants": part}

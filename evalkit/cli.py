@@ -5,6 +5,7 @@
     evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
         [--internal] [--final]
     evalkit run --all [--projects projects] [--jobs N] [--engine warm|papermill]
+        [--scheduler tcp://host:8786]
     evalkit run CONFIG --by kommune [--jobs N]       (one report per kommune)
     evalkit pseudonymise INPUT OUTPUT --columns cpr [--key-file F]
     evalkit index [--out reports]
@@ -54,7 +55,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="reports", help="output folder (default reports)")
     r.add_argument("--as-of", default=None, help="status date yyyy-mm-dd (status reports)")
     r.add_argument("--date", default=None, help="generation date printed in reports")
-    r.add_argument("--jobs", type=int, default=1, help="worker processes, each with a warm kernel")
+    r.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="worker processes of a local Dask cluster, each with a warm kernel (default 1: "
+        "no cluster, one kernel in this process)",
+    )
+    r.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="render on an existing Dask cluster, e.g. tcp://host:8786 (docs/cluster.md); "
+        "its workers must see data_raw and --out at the same paths",
+    )
     r.add_argument(
         "--timeout",
         type=float,
@@ -224,6 +238,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print(f"evalkit run: --jobs must be at least 1, but was {args.jobs}", file=sys.stderr)
         return 2
+    if args.scheduler is not None and "://" not in args.scheduler:
+        print(
+            f"evalkit run: --scheduler must be an address like tcp://host:8786, but was "
+            f"{args.scheduler!r}",
+            file=sys.stderr,
+        )
+        return 2
     if args.final and args.kind == "statusrapport":
         print(
             "evalkit run: --final is for the slutevaluering, not a statusrapport", file=sys.stderr
@@ -320,7 +341,13 @@ def _run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:  # no kernel is started when there is nothing to render
         outcomes = (
-            render_batch(jobs, workers=args.jobs, engine=args.engine, on_done=finished.append)
+            render_batch(
+                jobs,
+                workers=args.jobs,
+                engine=args.engine,
+                on_done=finished.append,
+                scheduler=args.scheduler,
+            )
             if jobs
             else []
         )

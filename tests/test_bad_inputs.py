@@ -125,7 +125,8 @@ def prepare_case(name: str, tmp: Path) -> tuple[dict[str, Any], list[str], dict[
 def _run_interrupted(argv: list[str], tmp: Path) -> tuple[int, str, str]:
     """Run evalkit in a subprocess and send Ctrl-C once the notebook's marker exists.
 
-    No timing is assumed: the signal goes when the marker appears, whenever that is.
+    The signal goes to evalkit's whole process group, as a terminal sends it (Dask worker
+    processes included). No timing is assumed: it goes when the marker appears.
     """
     marker = tmp / "marker"
     env = {**os.environ, "EVALKIT_TEST_MARKER": str(marker)}
@@ -135,16 +136,17 @@ def _run_interrupted(argv: list[str], tmp: Path) -> tuple[int, str, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, like a command in a terminal
     )
     try:
         while not marker.exists() and proc.poll() is None:
             time.sleep(0.1)
         assert proc.poll() is None, "evalkit ended before the notebook reached its marker"
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
     return proc.returncode, out, err
 

@@ -216,6 +216,63 @@ def test_a_failing_report_is_kept_and_the_others_render(
     assert "indsat testfejl" not in (out / "index.html").read_text(encoding="utf-8")
 
 
+def _processes_with(name: str, value: str) -> list[int]:
+    """Ids of the live processes whose environment has ``name=value`` (but not the
+    resource tracker that multiprocessing keeps for this process)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            tracker = "resource_tracker" in " ".join(proc.cmdline())
+            if proc.environ().get(name) == value and not tracker:
+                found.append(proc.pid)
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("reports")
+def test_batch_on_a_local_dask_cluster(
+    national: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two worker processes: a failing report is isolated, the others are byte-identical to
+    the same reports rendered one by one in this process, and closing the cluster leaves
+    no worker or kernel process behind."""
+    import os
+    import socket
+    import uuid
+
+    notebook = _notebook_with(
+        tmp_path, 'if subset == {"kommune": "Ærø"}:\n    raise RuntimeError("indsat testfejl")'
+    )
+    marker = uuid.uuid4().hex  # inherited by the workers and their kernels
+    monkeypatch.setenv("EVALKIT_TEST_BATCH", marker)
+
+    def jobs(out: str) -> list[BatchJob]:
+        return [
+            BatchJob(str(national), "slutevaluering", str(tmp_path / out), generated=DATE,
+                     subset={"kommune": k}, notebook=str(notebook))
+            for k in SAMPLE
+        ]  # fmt: skip
+
+    on_dask = render_batch(jobs("dask"), workers=2, progress=False)
+    assert [o.ok for o in on_dask] == [True, False, True]
+    here = f"{socket.gethostname()}:{os.getpid()}"
+    assert all(o.worker and o.worker != here for o in on_dask)
+    assert "RuntimeError: indsat testfejl" in on_dask[1].error
+    assert Path(on_dask[1].failed_notebook).is_file()
+    assert not (tmp_path / "dask" / SLUG / "aeroe").exists()
+    assert _processes_with("EVALKIT_TEST_BATCH", marker) == []
+    in_process = render_batch(jobs("serial"), workers=1, progress=False)
+    assert [o.ok for o in in_process] == [True, False, True]
+    for d, s in zip(on_dask, in_process, strict=True):
+        if d.ok:
+            assert s.worker == "" and Path(d.html).read_bytes() == Path(s.html).read_bytes()
+            assert Path(d.results).read_bytes() == Path(s.results).read_bytes()
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("reports")
 def test_warm_kernel_output_equals_cold_papermill_byte_for_byte(

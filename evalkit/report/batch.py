@@ -14,10 +14,13 @@ the warning filters restored to what they were when the kernel started. Imported
 stay imported, which is the point; evalkit keeps no global state in them. A kernel that
 died or was interrupted is restarted before the next notebook.
 
-:func:`render_batch` renders a list of :class:`BatchJob` with ``workers`` processes, each
-with its own warm kernel, through :func:`evalkit.report.render.render_report` (so outputs
-stay atomic and failed notebooks are kept under ``<out>/_failed/``). One failing report
-never stops the others; each job gives a :class:`BatchOutcome`.
+:func:`render_batch` renders a list of :class:`BatchJob` through
+:func:`evalkit.report.render.render_report` (so outputs stay atomic and failed notebooks
+are kept under ``<out>/_failed/``): with one worker in this process on one warm kernel;
+with more, or with a scheduler address, on Dask distributed (:mod:`evalkit.report._dask`:
+a LocalCluster of worker processes with one thread each, or an existing cluster), where
+each worker thread keeps its own warm kernel, shut down when the worker closes. One
+failing report never stops the others; each job gives a :class:`BatchOutcome`.
 
 Example
 -------
@@ -30,18 +33,24 @@ Example
 from __future__ import annotations
 
 import functools
-import multiprocessing
+import multiprocessing.util
 import os
-import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENGINES", "BatchJob", "BatchOutcome", "WarmKernel", "render_batch"]
+__all__ = [
+    "ENGINES",
+    "BatchJob",
+    "BatchOutcome",
+    "WarmKernel",
+    "render_batch",
+    "shutdown_worker_kernels",
+]
 
 ENGINES = ("warm", "papermill")
 _PM_ENGINE = "evalkit-warm"
@@ -306,38 +315,37 @@ class BatchOutcome:
     error: str | None = None
     failed_notebook: str | None = None
     warnings: tuple[str, ...] = ()  # e.g. the environment differs from the earlier report's
+    worker: str = ""  # where it was rendered: "<host>:<process id>"
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-_KERNEL: WarmKernel | None = None  # one per worker process (see _worker_kernel)
-
-
-def _worker_init() -> None:
-    # Ctrl-C is handled by the parent: it cancels what has not started and stops the
-    # workers with SIGTERM, which ends the running report like Ctrl-C would (no output is
-    # committed half-way: see evalkit._files.replace_together) and lets the worker shut
-    # its kernel down on the way out.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _stop_worker)
-
-
-def _stop_worker(signum: int, frame: Any) -> None:
-    import logging
-
-    logging.getLogger("asyncio").disabled = True  # no tracebacks of abandoned kernel tasks
-    raise SystemExit(128 + signum)
+_KERNELS: dict[int, WarmKernel] = {}  # this worker process's kernels, one per thread
+_KERNELS_LOCK = threading.Lock()
 
 
 def _worker_kernel(kernel_name: str) -> WarmKernel:
-    global _KERNEL
-    if _KERNEL is None:
-        _KERNEL = WarmKernel(kernel_name)
-        # multiprocessing runs finalizers when a worker exits (atexit does not)
-        multiprocessing.util.Finalize(_KERNEL, _KERNEL.shutdown, exitpriority=10)
-    return _KERNEL
+    """This thread's warm kernel (created on first use; started by its first report)."""
+    thread = threading.get_ident()
+    with _KERNELS_LOCK:
+        kernel = _KERNELS.get(thread)
+        if kernel is None:
+            if not _KERNELS:  # multiprocessing runs finalizers at exit (atexit does not)
+                multiprocessing.util.Finalize(None, shutdown_worker_kernels, exitpriority=10)
+            kernel = _KERNELS[thread] = WarmKernel(kernel_name)
+    return kernel
+
+
+def shutdown_worker_kernels() -> int:
+    """Shut down every warm kernel of this process (a closing worker); returns how many."""
+    with _KERNELS_LOCK:
+        kernels = list(_KERNELS.values())
+        _KERNELS.clear()
+    for kernel in kernels:
+        kernel.shutdown()
+    return len(kernels)
 
 
 def _render_one(
@@ -383,7 +391,11 @@ def _render_one(
 
 
 def _render_in_worker(job: BatchJob, engine: str, kernel_name: str) -> BatchOutcome:
-    return _render_one(job, engine, kernel_name, None)
+    import dataclasses
+    import socket
+
+    outcome = _render_one(job, engine, kernel_name, None)
+    return dataclasses.replace(outcome, worker=f"{socket.gethostname()}:{os.getpid()}")
 
 
 def render_batch(
@@ -393,6 +405,7 @@ def render_batch(
     progress: bool = True,
     on_done: Callable[[BatchOutcome], None] | None = None,
     kernel: str = "evalkit",
+    scheduler: str | None = None,
 ) -> list[BatchOutcome]:
     """Render every job; one failing report never stops the others.
 
@@ -400,8 +413,10 @@ def render_batch(
     ----------
     jobs : sequence of BatchJob
     workers : int, default 1
-        Worker processes, each with its own warm kernel. With 1 the reports are rendered
-        in this process (one kernel, shut down at the end).
+        With 1 (and no ``scheduler``) the reports are rendered one after the other in this
+        process, on one warm kernel shut down at the end. With more, they are submitted to
+        a Dask LocalCluster of ``workers`` worker processes (one thread each, each with
+        its own warm kernel), started here and closed at the end.
     engine : {"warm", "papermill"}
         ``warm``: reuse a kernel per worker (:class:`WarmKernel`); ``papermill``: a new
         kernel per report (plain :func:`papermill.execute_notebook`).
@@ -411,6 +426,10 @@ def render_batch(
         Called with each :class:`BatchOutcome` as it completes (in the calling process).
     kernel : str
         Kernel spec (falls back to ``python3`` when not registered).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``): the reports go to its
+        workers, which must see the same files at the same paths (``docs/cluster.md``).
+        ``workers`` is then ignored.
 
     Returns
     -------
@@ -422,8 +441,8 @@ def render_batch(
     ValueError
         For an unknown engine or ``workers < 1``.
     KeyboardInterrupt
-        After cancelling the reports not yet started (finished ones are complete files,
-        the interrupted ones leave nothing half-written).
+        After cancelling the reports not yet started and closing the cluster (finished
+        reports are complete files, the interrupted ones leave nothing half-written).
     """
     from tqdm import tqdm
 
@@ -433,10 +452,13 @@ def render_batch(
         raise ValueError(f"engine must be one of {ENGINES}, but was {engine!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an int >= 1, but was {workers!r}")
+    if scheduler is not None and (not isinstance(scheduler, str) or "://" not in scheduler):
+        raise ValueError(
+            f"scheduler must be an address like tcp://host:8786, but was {scheduler!r}"
+        )
     jobs = list(jobs)
     kernel = _kernel_name(kernel)
     outcomes: dict[int, BatchOutcome] = {}
-    workers = min(workers, max(len(jobs), 1))
     with tqdm(
         total=len(jobs), desc="Rapporter", unit="rapport", file=sys.stderr, disable=not progress
     ) as bar:
@@ -449,7 +471,9 @@ def render_batch(
             if on_done is not None:
                 on_done(outcome)
 
-        if workers == 1:
+        if not jobs:
+            pass
+        elif workers == 1 and scheduler is None:
             if engine == "warm":
                 with WarmKernel(kernel) as warm:
                     for i, job in enumerate(jobs):
@@ -458,27 +482,44 @@ def render_batch(
                 for i, job in enumerate(jobs):
                     done(i, _render_one(job, engine, kernel, None))
         else:
-            ctx = multiprocessing.get_context("spawn")  # no inherited threads or sockets
-            pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init)
-            try:
-                futures = {
-                    pool.submit(_render_in_worker, job, engine, kernel): i
-                    for i, job in enumerate(jobs)
-                }
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        outcome = fut.result()
-                    except Exception as exc:  # a worker process died
-                        outcome = BatchOutcome(jobs[i], error=f"{type(exc).__name__}: {exc}")
-                    done(i, outcome)
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                for process in list((getattr(pool, "_processes", None) or {}).values()):
-                    if process.is_alive():
-                        process.terminate()  # SIGTERM: see _worker_init
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
+            _render_on_dask(jobs, min(workers, len(jobs)), scheduler, engine, kernel, done)
     return [outcomes[i] for i in range(len(jobs))]
+
+
+def _render_on_dask(
+    jobs: list[BatchJob],
+    workers: int,
+    scheduler: str | None,
+    engine: str,
+    kernel: str,
+    done: Callable[[int, BatchOutcome], None],
+) -> None:
+    from distributed import as_completed
+
+    from evalkit.report._dask import connect
+
+    client, cluster = connect(workers, scheduler)
+    futures: dict[Any, int] = {}
+    try:
+        for i, job in enumerate(jobs):
+            # pure=False: a report is not a cached value; its key names it in dashboards
+            fut = client.submit(
+                _render_in_worker, job, engine, kernel, pure=False, key=f"evalkit-{i}"
+            )
+            futures[fut] = i
+        for fut in as_completed(list(futures), loop=client.loop):
+            i = futures[fut]
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # the worker died (e.g. KilledWorker)
+                outcome = BatchOutcome(jobs[i], error=f"{type(exc).__name__}: {exc}")
+            done(i, outcome)
+    except BaseException:
+        client.cancel(list(futures), force=True)
+        raise
+    finally:
+        try:
+            client.close()
+        finally:
+            if cluster is not None:
+                cluster.close()

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_alpha, check_positive_int
+from evalkit.disclosure import unpublishable_share
 from evalkit.seeds_measures import _wilson_columns, praktik_anchors
 from evalkit.spells import SELF
 
@@ -125,7 +126,9 @@ def hours_by_state(
         From :func:`weekly_states` (same rows and columns).
     threshold : int
         Weeks with fewer persons on benefit (for the hours) or observed (for the share
-        self-supporting) are not described (NaN), so no small group is shown.
+        self-supporting) are not described (NaN), so no small group is shown; a share is
+        NaN, with its interval, where its count or the rest is a small group
+        (:func:`evalkit.disclosure.unpublishable_share`).
 
     Returns
     -------
@@ -170,6 +173,13 @@ def hours_by_state(
     small_on, small = n_on < threshold, n < threshold
     out.loc[small_on, ["median", "q1", "q3", "share_hours", "lower", "upper"]] = np.nan
     out.loc[small, ["share_self", "self_lower", "self_upper"]] = np.nan
+    # a share (and its band) only where the table may show it: no 1..threshold-1 with or
+    # without hours, or self-supporting or not (evalkit.disclosure, as in the table)
+    out.loc[unpublishable_share(x_hours, n_on, threshold), ["share_hours", "lower", "upper"]] = (
+        np.nan
+    )
+    out.loc[unpublishable_share(n_self, n, threshold), ["share_self", "self_lower",
+                                                         "self_upper"]] = np.nan  # fmt: skip
     out["shown"] = ~small_on
     return out
 

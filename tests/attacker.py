@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -97,6 +98,7 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     order: int = 0
+    labels: list[str] = field(default_factory=list)
 
     def column(self, name: str) -> int | None:
         low = [h.lower() for h in self.header]
@@ -418,15 +420,16 @@ class Reader:
                 if len(r) > j
             )
         ]
+        t.labels = _row_labels(t, counts)
         cells: dict[tuple[int, int], str] = {}
         for i, r in enumerate(t.rows):
             for j in counts:
                 if j < len(r):
                     key = self.cell(
                         rep,
-                        f"{base}|{r[0]}|{t.header[j]}",
+                        f"{base}|{t.labels[i]}|{t.header[j]}",
                         r[j],
-                        f"{t.caption}: {r[0]}, {t.header[j]}",
+                        f"{t.caption}: {t.labels[i]}, {t.header[j]}",
                     )
                     if key:
                         cells[(i, j)] = key
@@ -459,48 +462,100 @@ class Reader:
         low = [h.lower() for h in t.header]
         ncol = next((j for j in counts if low[j] in _N_HEADERS), None)
         total_row = next((i for i, r in enumerate(t.rows) if r and r[0].lower() == "i alt"), None)
+        pairs: dict[int, tuple[int | None, tuple[str, int]]] = {}
         for j, h in enumerate(low):
             if not h.startswith("andel") and "andel (n)" not in h:
                 continue
             for i, r in enumerate(t.rows):
                 if j >= len(r):
                     continue
+                lab = t.labels[i]
                 text = r[j]
                 m = _PCT_N.match(text)
                 if m:  # "34,0 % (50)": share and its n in one cell
                     nkey = self.cell(
-                        rep, f"{base}|{r[0]}|{t.header[j]}|n", m.group(2), f"{t.caption}: {r[0]}, n"
+                        rep, f"{base}|{lab}|{t.header[j]}|n", m.group(2), f"{t.caption}: {lab}, n"
                     )
                     pct = _pct(m.group(1))
                     if nkey and pct:
-                        x = self.sys.var(f"{base}|{r[0]}|{t.header[j]}|x")
-                        self.share(rep, x, nkey, *pct, f"{t.caption}: {r[0]}, andel af n")
+                        x = self.sys.var(f"{base}|{lab}|{t.header[j]}|x")
+                        self.share(rep, x, nkey, *pct, f"{t.caption}: {lab}, andel af n")
                     elif nkey:
                         self.complement(
                             rep,
-                            self.sys.var(f"{base}|{r[0]}|{t.header[j]}|x"),
+                            self.sys.var(f"{base}|{lab}|{t.header[j]}|x"),
                             nkey,
-                            f"{t.caption}: {r[0]}",
+                            f"{t.caption}: {lab}",
                         )
                     continue
                 pct = _pct(text)
-                if ncol is not None and (i, ncol) in cells:
-                    n = cells[(i, ncol)]
-                elif total_row is not None and (total_row, j - 1) in cells and i != total_row:
-                    n = cells[(total_row, j - 1)]
-                else:
+                num, den = pairs.get(j) or self._share_pair(t, cells, counts, j, ncol, total_row)
+                pairs[j] = (num, den)
+                n = cells.get((total_row, den[1]) if den[0] == "total" else (i, den[1]))
+                if n is None or (den[0] == "total" and i == total_row):
                     continue
-                xcols = [c for c in counts if c != ncol and c < j and low[c] not in ("i alt",)]
-                if xcols and (i, xcols[-1]) in cells:
-                    x = cells[(i, xcols[-1])]
+                if num is not None and (i, num) in cells:
+                    x = cells[(i, num)]
                 else:
-                    x = self.sys.var(f"{base}|{r[0]}|{t.header[j]}|x")
+                    x = self.sys.var(f"{base}|{lab}|{t.header[j]}|x")
                 if pct is not None and pct[0] >= 0:
-                    self.share(rep, x, n, *pct, f"{t.caption}: {r[0]}, {t.header[j]} af n")
+                    self.share(rep, x, n, *pct, f"{t.caption}: {lab}, {t.header[j]} af n")
                 elif self.sys.lo[x] != self.sys.hi[x]:
                     # a hidden share hides its count too; a shown count with "–" beside it
                     # is no share (e.g. praktikforløb per deltager)
-                    self.complement(rep, x, n, f"{t.caption}: {r[0]}")
+                    self.complement(rep, x, n, f"{t.caption}: {lab}")
+
+    def _share_pair(
+        self, t: Table, cells: dict, counts: list[int], j: int, ncol: int | None, total_row
+    ) -> tuple[int | None, tuple[str, int]]:
+        """Which counts a share column divides, as a careful reader finds out.
+
+        Candidates: the ``n`` column, then the count columns before the share (nearest
+        first), then the column's total row; the numerator is a count column before the
+        share or unknown. The first pair for which every shown share is a whole number of
+        persons of its denominator (and, with a numerator, that number) is taken.
+        """
+        low = [h.lower() for h in t.header]
+        before = [c for c in reversed(counts) if c < j]
+        dens: list[tuple[str, int]] = [("col", ncol)] if ncol is not None else []
+        dens += [("col", c) for c in before if c != ncol]
+        if total_row is not None and j - 1 in counts:
+            dens.append(("total", j - 1))
+        default_num = next((c for c in before if c != ncol and low[c] != "i alt"), None)
+        default = (default_num, dens[0]) if dens else (None, ("col", -1))
+        for den in dens:
+            nums = [c for c in before if low[c] != "i alt" and (c != den[1] or den[0] == "total")]
+            for num in [*nums, None]:
+                checked = 0
+                ok = True
+                for i, r in enumerate(t.rows):
+                    pct = _pct(r[j]) if j < len(r) else None
+                    dkey = cells.get((total_row, den[1]) if den[0] == "total" else (i, den[1]))
+                    if pct is None or dkey is None or (den[0] == "total" and i == total_row):
+                        continue
+                    if self.sys.lo[dkey] != self.sys.hi[dkey] or self.sys.lo[dkey] <= 0:
+                        continue
+                    nn = self.sys.lo[dkey]
+                    p, half = pct
+                    if num is not None and (i, num) in cells:
+                        xk = cells[(i, num)]
+                        if self.sys.lo[xk] == self.sys.hi[xk]:
+                            ok = abs(self.sys.lo[xk] / nn - p) <= half + 1e-12
+                            checked += ok
+                            if not ok:
+                                break
+                            continue
+                    lo_k, hi_k = (
+                        math.ceil((p - half) * nn - 1e-9),
+                        math.floor((p + half) * nn + 1e-9),
+                    )
+                    if lo_k > hi_k or hi_k < 0 or lo_k > nn:
+                        ok = False
+                        break
+                    checked += num is None
+                if ok and checked:
+                    return num, den
+        return default
 
     # -- links within a section
     def section_links(self, rep: Report, tables: list[tuple[Table, dict]]) -> None:
@@ -508,7 +563,7 @@ class Reader:
         by_label: dict[tuple[str, str, str], str] = {}
         for t, cells in tables:
             for (i, j), key in cells.items():
-                by_label[(t.section, t.rows[i][0], t.header[j].lower())] = key
+                by_label[(t.section, t.labels[i], t.header[j].lower())] = key
         for (section, row, head), key in list(by_label.items()):
             m = _SVAR_RANGE.match(head)
             if m:
@@ -571,40 +626,45 @@ class Reader:
                 elif ax.get("ylabel", "").lower().startswith("andel"):
                     self._share_lines(rep, fig, ax, tables)
 
-    def _row_n(
-        self, tables: list[tuple[Table, dict]], fig: Figure
-    ) -> dict[Any, tuple[str, Table, int]]:
-        """Row label (week number or month) -> the n unknown of that row in the figure's table.
+    def _row_n(self, tables: list[tuple[Table, dict]], fig: Figure) -> list[dict[Any, tuple]]:
+        """For each count column of the figure's table: row label -> (unknown, table, row).
 
-        The figure's table is the first week or month table after it in its section.
+        The figure's table is the first week or month table after it in its section; the
+        ``n`` column comes first, then the other count columns (a drawn share may be of any
+        of them, e.g. of those on benefit).
         """
-        out: dict[Any, tuple[str, Table, int]] = {}
         mine = [
             (t, c) for t, c in tables
             if t.section == fig.section and t.order > fig.order and t.header
             and t.header[0].lower() in ("uge", "måned")
         ]  # fmt: skip
+        out: list[dict[Any, tuple]] = []
         for t, cells in sorted(mine, key=lambda tc: tc[0].order)[:1]:
-            ncol = next((j for j, h in enumerate(t.header) if h.lower() in _N_HEADERS), None)
             first = t.header[0].lower()
-            if ncol is None or first not in ("uge", "måned"):
-                continue
-            for i, r in enumerate(t.rows):
-                label = _row_key(first, r[0])
-                if label is not None and (i, ncol) in cells:
-                    out[label] = (cells[(i, ncol)], t, i)
+            cols = sorted({j for _, j in cells}, key=lambda j: (t.header[j].lower() != "n", j))
+            for j in cols:
+                col: dict[Any, tuple] = {}
+                for i, r in enumerate(t.rows):
+                    label = _row_key(first, r[0])
+                    if label is not None and (i, j) in cells:
+                        col[label] = (cells[(i, j)], t, i)
+                if col:
+                    out.append(col)
         return out
 
     def _share_lines(self, rep: Report, fig: Figure, ax: dict, tables: list) -> None:
-        rows = self._row_n(tables, fig)
-        if not rows:
+        columns = self._row_n(tables, fig)
+        if not columns:
             return
-        monthly = any(isinstance(k, tuple) for k in rows)
+        monthly = any(isinstance(k, tuple) for k in columns[0])
         for line in ax["lines"]:
             if line["linestyle"] not in ("-",) or line["drawstyle"] != "default":
                 continue
             if not line.get("transform_is_data", True):
                 continue
+            rows = next((c for c in columns if self._is_share_of_n(line, c, monthly)), None)
+            if rows is None:
+                continue  # e.g. a national share drawn beside the project's
             for xv, yv in zip(line["x"], line["y"], strict=True):
                 if xv is None or yv is None or not 0 <= yv <= 1:
                     continue
@@ -612,7 +672,7 @@ class Reader:
                 if key not in rows:
                     continue
                 n, t, i = rows[key]
-                x = self.sys.var(f"{n}|tegnet andel")
+                x = self.sys.var(f"{n}|tegnet andel|{line['label']}")
                 self.share(rep, x, n, yv, 1e-9, f"figur ({fig.section}): andel i {t.rows[i][0]}")
                 self.sys.target(
                     x,
@@ -621,27 +681,30 @@ class Reader:
                     rep.threshold,
                     "figurens andel x n",
                 )
-        for band in ax["fills"]:
+        for bi, band in enumerate(ax["fills"]):
             xs, ys = band["x"], band["y"]
             pts: dict[Any, list[float]] = defaultdict(list)
             for xv, yv in zip(xs, ys, strict=True):
                 if xv is not None and yv is not None:
                     pts[_month_key(xv) if monthly else round(xv)].append(yv)
             for key, vals in pts.items():
-                if key not in rows or len(vals) < 2:
+                if len(vals) < 2:
                     continue
-                n, t, i = rows[key]
-                if self.sys.lo[n] != self.sys.hi[n]:
-                    continue
-                nn = int(self.sys.lo[n])
-                lo, hi = min(vals), max(vals)
-                ks = [k for k in range(nn + 1) if _wilson_close(k, nn, lo, hi, tol=1e-6)]
-                if len(ks) == 1:
-                    x = self.sys.var(f"{n}|tegnet andel")
-                    self.sys.add(
-                        {x: 1.0}, ks[0], ks[0], f"figur ({fig.section}): bånd i {t.rows[i][0]}"
-                    )
-                    self.complement(rep, x, n, f"figur ({fig.section}): bånd i {t.rows[i][0]}")
+                for rows in columns:
+                    if key not in rows:
+                        continue
+                    n, t, i = rows[key]
+                    if self.sys.lo[n] != self.sys.hi[n] or self.sys.lo[n] <= 0:
+                        continue
+                    nn = int(self.sys.lo[n])
+                    lo, hi = min(vals), max(vals)
+                    ks = [k for k in range(nn + 1) if _wilson_close(k, nn, lo, hi, tol=1e-6)]
+                    if len(ks) != 1:
+                        continue
+                    x = self.sys.var(f"{n}|tegnet bånd {bi}")
+                    why = f"figur ({fig.section}): bånd i {t.rows[i][0]}"
+                    self.sys.add({x: 1.0}, ks[0], ks[0], why)
+                    self.complement(rep, x, n, why)
                     self.sys.target(
                         x,
                         rep.name,
@@ -649,6 +712,25 @@ class Reader:
                         rep.threshold,
                         "figurens bånd (Wilson)",
                     )
+                    break
+
+    def _is_share_of_n(self, line: dict, rows: dict, monthly: bool) -> bool:
+        """Every drawn value at a row with a known n is a whole number of persons of n."""
+        seen = False
+        for xv, yv in zip(line["x"], line["y"], strict=True):
+            if xv is None or yv is None:
+                continue
+            key = _month_key(xv) if monthly else round(xv)
+            if key not in rows:
+                continue
+            n = rows[key][0]
+            if self.sys.lo[n] != self.sys.hi[n]:
+                continue
+            k = yv * self.sys.lo[n]
+            if not 0 <= yv <= 1 or abs(k - round(k)) > 1e-6:
+                return False
+            seen = True
+        return seen
 
     def _km(self, rep: Report, fig: Figure, ax: dict) -> None:
         """Events at each drawn step: height x number at risk (with n from the legend)."""
@@ -710,6 +792,46 @@ class Reader:
                     terms, 0, 0, f"{project} {kind}: hele landet = summen af kommunerne ({local})"
                 )
 
+    def over_time(self, per_report: dict[str, dict[str, str]]) -> None:
+        """A status report against the later reports of the same project (and subset).
+
+        Counts that only grow with time (participants started, in all and per target
+        group) differ between two reports by the persons who started in between: that
+        difference is a group of persons too.
+        """
+        series: dict[tuple[str, str], list[tuple[str, Report]]] = defaultdict(list)
+        for rep in self.reports:
+            res = rep.results or {}
+            if "project" in res:
+                key = (res["project"], json.dumps(res.get("subset") or {}, sort_keys=True))
+                series[key].append((res.get("as_of") or "9999-12-31", rep))
+        for (project, _), reps in series.items():
+            reps.sort(key=lambda d_r: (d_r[0], d_r[1].name))
+            for (d0, early), (d1, late) in itertools.pairwise(reps):
+                pairs = [
+                    (per_report[early.name][k], per_report[late.name][k], k.split("|")[1])
+                    for k in per_report.get(early.name, {})
+                    if k.endswith("|Startet i alt") and k in per_report.get(late.name, {})
+                ]
+                for a, b in (
+                    (early.results.get("n_participants"), late.results.get("n_participants")),
+                ):
+                    if a is not None and b is not None:
+                        pairs.append(
+                            (self.sys.var(f"{early.name}|deltagere", a, a),
+                             self.sys.var(f"{late.name}|deltagere", b, b), "deltagere")
+                        )  # fmt: skip
+                for ka, kb, what in pairs:
+                    diff = self.sys.var(f"{late.name}|{kb}|startet siden {early.name}")
+                    self.sys.add({diff: 1.0, kb: -1.0, ka: 1.0}, 0, 0, f"{project}: over tid")
+                    self.sys.target(
+                        diff,
+                        late.name,
+                        f"{what}: startet mellem {d0} og {d1} (mod {early.name})",
+                        late.threshold,
+                        "forskel mellem to rapporter",
+                    )
+
     # -- everything
     def read(self) -> None:
         per_report: dict[str, dict[str, str]] = {}
@@ -723,13 +845,14 @@ class Reader:
             for t, cells in tables:
                 if t.caption.startswith("Deltagere efter målgruppe og status"):
                     for (i, j), key in cells.items():
-                        local[f"{t.caption}|{t.rows[i][0]}|{t.header[j]}"] = key
+                        local[f"{t.caption}|{t.labels[i]}|{t.header[j]}"] = key
             for c in (rep.results or {}).get("criteria", []):
                 if c.get("kind") in _SHARE_KINDS and (c.get("n") or 0) > 0:
                     local[f"kriterium {c['id']} x"] = f"{rep.name}|kriterium|{c['id']}|x"
                     local[f"kriterium {c['id']} n"] = f"{rep.name}|kriterium|{c['id']}|n"
             per_report[rep.name] = local
         self.hierarchy(per_report)
+        self.over_time(per_report)
 
     def alt_texts(self, rep: Report) -> None:
         """``(…, n = 350): … 30,0 %`` in a non-survival alt text is a share of n."""
@@ -762,10 +885,30 @@ def attack(reports: Sequence[Report], exact: bool = True) -> list[Finding]:
     reader = Reader(reports)
     reader.read()
     found = solve(reader.sys, exact=exact) + reader.direct
-    return sorted(found, key=lambda f: (f.report, f.what))
+    unique = {(f.report, f.what, f.value): f for f in reversed(found)}  # one per count
+    return sorted(unique.values(), key=lambda f: (f.report, f.what))
 
 
 # --------------------------------------------------------------------------- helpers
+def _row_labels(t: Table, counts: list[int]) -> list[str]:
+    """A name for each row: its text columns before the first count, made unique.
+
+    ``Jobparate`` / ``medinddragende`` gives ``Jobparate: medinddragende``, the label the
+    answer distribution beside it uses for the same row.
+    """
+    first = min(counts) if counts else 1
+    labels = [": ".join(c for c in r[: max(first, 1)] if c) for r in t.rows]
+    seen: dict[str, int] = defaultdict(int)
+    for lab in labels:
+        seen[lab] += 1
+    used: dict[str, int] = defaultdict(int)
+    out = []
+    for lab in labels:
+        used[lab] += 1
+        out.append(lab if seen[lab] == 1 else f"{lab} #{used[lab]}")
+    return out
+
+
 def _row_key(first: str, label: str) -> Any:
     if first == "uge":
         try:

@@ -73,45 +73,137 @@ def rendered_reports(demo_root: Path) -> dict[tuple[str, str], Path]:
     return paths
 
 
-@pytest.fixture(scope="session")
-def demo_reports(demo_root: Path) -> dict[tuple[str, str], Path]:
-    """Every seed project's demo reports, rendered once per session: each kind it lists.
+def _shared(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, build):
+    """Build ``name`` once per test run, also across pytest-xdist workers.
 
-    The national per-kommune config (no ``seed``) is left out: its data are not in
-    ``demo_root`` (``test_batch.py`` renders it).
-
-    Renders with warm kernels (``evalkit.report.batch``) and records what every figure
-    draws (``EVALKIT_FIGURE_DATA``) in ``<out>/_figurdata/<sha256 of the PNG>.json``.
-    A few minutes on a busy machine: use it only from tests marked ``slow`` and
-    ``xdist_group("reports")``, so one worker renders them. Returns (slug, kind) -> HTML;
-    ``<kind>.results.json`` lies beside it.
+    The workers share the parent of their temp folders; the first one to take the lock
+    builds ``build(folder)`` (which returns a JSON-able value) and the others wait for it
+    and read the stored value. Without xdist it is an ordinary session build.
     """
+    import fcntl
+    import json
+
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent
+    folder, done = base / name, base / f"{name}.json"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                if folder.exists():
+                    shutil.rmtree(folder)  # a build that failed half-way
+                folder.mkdir(parents=True)
+                value = build(folder)
+                done.write_text(json.dumps(value), encoding="utf-8")
+            return json.loads(done.read_text(encoding="utf-8"))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    """The pytest-xdist worker (``gw0``, ...), or ``master`` without xdist."""
+    workerinput = getattr(request.config, "workerinput", None)
+    return workerinput["workerid"] if workerinput else "master"
+
+
+def _with_figure_data(figures: Path, run):
+    """Run ``run()`` with ``EVALKIT_FIGURE_DATA`` naming ``figures``."""
     import os
 
-    import yaml
-
-    from evalkit.report.batch import BatchJob, render_batch
     from evalkit.report.figure_data import FIGURE_DATA_ENV
 
-    out = demo_root / "reports-all"
-    figures = out / "_figurdata"
-    figures.mkdir(parents=True)
-    jobs = []
-    for config in sorted((demo_root / "projects").glob("*.yaml")):
-        raw = yaml.safe_load(config.read_text(encoding="utf-8"))
-        if not raw.get("seed"):
-            continue
-        for kind in raw.get("reports") or ("slutevaluering", "statusrapport"):
-            jobs.append(BatchJob(str(config), kind, out_dir=str(out), generated="2026-11-24"))
+    figures.mkdir(parents=True, exist_ok=True)
     before = os.environ.get(FIGURE_DATA_ENV)
     os.environ[FIGURE_DATA_ENV] = str(figures)
     try:
-        outcomes = render_batch(jobs, workers=1, progress=False)
+        return run()
     finally:
         if before is None:
             del os.environ[FIGURE_DATA_ENV]
         else:
             os.environ[FIGURE_DATA_ENV] = before
-    failed = [f"{o.job.label}: {o.error}" for o in outcomes if not o.ok]
-    assert not failed, failed
-    return {(Path(o.job.config).stem, o.job.kind): Path(o.html) for o in outcomes}
+
+
+@pytest.fixture(scope="session")
+def demo_reports(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> dict[tuple[str, str], Path]:
+    """Every seed project's demo reports, rendered once per test run: each kind it lists.
+
+    The national per-kommune config (no ``seed``) is left out (``national_reports``).
+    Rendered once even when tests on several xdist workers ask for them (a lock in the
+    workers' shared temp folder), from demo data generated beside them, with warm kernels
+    (``evalkit.report.batch``); what every figure draws (``EVALKIT_FIGURE_DATA``) is in
+    ``<out>/_figurdata/<sha256 of the PNG>.json``. A few minutes on a busy machine: use
+    it only from tests marked ``slow`` and ``xdist_group("reports")``. Returns
+    (slug, kind) -> HTML, the status report series as ``evalkit run`` renders it included
+    (kind ``statusrapport-<date>``); ``<kind>.results.json`` lies beside each.
+    """
+
+    def build(root: Path) -> list[list[str]]:
+        import yaml
+
+        from evalkit.config import load_config
+        from evalkit.demo import generate_all
+        from evalkit.report.batch import BatchJob, render_batch
+
+        shutil.copytree(ROOT / "projects", root / "projects")
+        generate_all(root / "data_raw" / "demo")
+        out = root / "reports-all"
+        jobs = []
+        for config in sorted((root / "projects").glob("*.yaml")):
+            raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+            if not raw.get("seed"):
+                continue
+            kinds = raw.get("reports") or ("slutevaluering", "statusrapport")
+            for kind in kinds:
+                jobs.append(BatchJob(str(config), kind, out_dir=str(out), generated="2026-11-24"))
+            if "statusrapport" in kinds:  # the status report series, as `evalkit run` does
+                jobs += [
+                    BatchJob(str(config), "statusrapport", out_dir=str(out), as_of=day.isoformat(),
+                             generated="2026-11-24", suffix=f"-{day.isoformat()}")
+                    for day in load_config(config).period.status_series()
+                ]  # fmt: skip
+        outcomes = _with_figure_data(
+            out / "_figurdata", lambda: render_batch(jobs, workers=1, progress=False)
+        )
+        failed = [f"{o.job.label}: {o.error}" for o in outcomes if not o.ok]
+        assert not failed, failed
+        return [[Path(o.job.config).stem, Path(o.html).stem, str(o.html)] for o in outcomes]
+
+    done = _shared(tmp_path_factory, worker_id, "demo-reports", build)
+    return {(slug, kind): Path(html) for slug, kind, html in done}
+
+
+NATIONAL = "landsdaekkende-jobparate"
+
+
+@pytest.fixture(scope="session")
+def national_reports(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The national demo batch, rendered once per test run: the whole-country report and
+    the 98 kommune reports (``evalkit run ... --by kommune``), published together.
+
+    As ``make demo`` renders them (two warm-kernel workers), with figure data recorded
+    in ``<out>/_figurdata``. Returns the output folder (``index.html``,
+    ``landsdaekkende-jobparate/slutevaluering.html`` and one folder per kommune). One to
+    a few minutes: mark users ``slow`` and ``xdist_group("reports")``.
+    """
+
+    def build(root: Path) -> str:
+        from evalkit.cli import main
+        from evalkit.demo.national import generate_national
+
+        (root / "projects").mkdir()
+        shutil.copy(ROOT / "projects" / f"{NATIONAL}.yaml", root / "projects")
+        generate_national(root / "data_raw" / "demo")
+        config, out = str(root / "projects" / f"{NATIONAL}.yaml"), root / "reports"
+        for args in ([], ["--by", "kommune", "--jobs", "2"]):
+            code = _with_figure_data(
+                out / "_figurdata", lambda a=args: main(["run", config, *a, "--out", str(out)])
+            )
+            assert code == 0, f"evalkit run {' '.join(args)} exited {code}"
+        return str(out)
+
+    return Path(_shared(tmp_path_factory, worker_id, "national-reports", build))

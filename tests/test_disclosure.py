@@ -150,3 +150,95 @@ def test_suppress_share(x, n, shown, reason):
 def test_suppress_share_rejects_x_above_n():
     with pytest.raises(ValueError, match="x must not exceed n"):
         suppress_share(5, 4)
+
+
+# --------------------------------------------------------------------------- issue 12
+def _attack_display(shown: pd.DataFrame, extra: str = "") -> list:
+    """What the attacker (tests/attacker.py) recovers from a suppressed table as published."""
+    from attacker import attack, read_html
+
+    from evalkit.report.sections import _h2, _table
+
+    body = _h2("s", "S") + _table(shown.reset_index().rename(columns={"index": "Række"}), "T")
+    return attack([read_html(f"<html><body><main>{body}{extra}</main></body></html>", "r")])
+
+
+def test_hidden_cells_of_a_line_that_hold_fewer_than_the_threshold_are_protected():
+    """Three <5 summing to 4 beside 15, 18 and the total 37: the 4 who answered 1-3 are a
+    small group; one more cell is hidden (and then its column partner)."""
+    res = suppress(_table([[2, 1, 1, 15, 18], [6, 7, 9, 77, 71]]))
+    shown = res.display()
+    assert list(shown.loc["r0"]) == ["<5", "<5", "<5", "x", "18", "37"]
+    assert shown.loc["r1", "c3"] == "x"
+    assert _attack_display(shown) == []
+
+
+def test_small_cells_pinned_by_their_sum_are_protected():
+    """Three <5 beside 7 and 15 of 25 hold 3 persons: 1 each, unless more is hidden."""
+    res = suppress(_table([[1, 1, 1, 7, 15], [9, 8, 6, 30, 40]]))
+    mask = res.mask.to_numpy()
+    assert mask[0, :5].sum() >= 4  # not just the three small cells
+    assert _attack_display(res.display()) == []
+
+
+def test_published_and_protected_sums_are_suppressed_with_the_table():
+    """Hedensted's survey (the demo's counts): Svar 4-5 is published for three rows and
+    hidden for jobparate/medinddragende (33 of 37, 4 answered 1-3); the answer
+    distribution must not give back the hidden 33 through the column totals."""
+    cols = [f"Svar {v}" for v in range(1, 6)]
+    t = pd.DataFrame([[2, 1, 1, 15, 18], [1, 2, 2, 15, 17], [6, 2, 3, 77, 71],
+                      [7, 4, 9, 67, 72]], index=["a", "b", "c", "d"], columns=cols)  # fmt: skip
+    high = cols[3:]
+    plain = suppress(t, sums=[("b", high), ("c", high), ("d", high)])
+    v = plain.values
+    # without 'protect': 174 + 178 - 32 - 148 - 139 = 33 is still there to compute
+    assert v.loc["I alt", "Svar 4"] + v.loc["I alt", "Svar 5"] - 32 - 148 - 139 == 33
+    res = suppress(t, sums=[("b", high), ("c", high), ("d", high)],
+                   protect=[(r, high) for r in "abcd"], row_totals_shown=True)  # fmt: skip
+    shown = res.display()
+    assert list(shown["I alt"].iloc[:4]) == ["37", "37", "159", "159"]  # Svar (n) beside it
+    assert "x" in (shown.loc["a", "Svar 4"], shown.loc["a", "Svar 5"])
+    # the share table beside it: Svar 4-5 of a hidden, of b, c, d shown
+    share = pd.DataFrame({"Gruppe": ["a", "b", "c", "d"], "Svar (n)": ["37", "37", "159", "159"],
+                          "Svar 4-5": ["x", "32", "148", "139"]})  # fmt: skip
+    from evalkit.report.sections import _table as table_html
+
+    assert _attack_display(shown, table_html(share, "Andel")) == []
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_attacker_recovers_nothing_from_a_suppressed_random_table(seed: int):
+    rng = np.random.default_rng(seed)
+    shape = (int(rng.integers(2, 5)), int(rng.integers(2, 5)))
+    counts = rng.choice([0, 1, 2, 3, 4, 6, 9, 15, 30], size=shape, p=[.1, .15, .1, .1, .1, .1, .1, .15, .1])  # fmt: skip
+    shown = suppress(_table(counts.tolist())).display()
+    assert _attack_display(shown) == []
+
+
+def test_unpublishable_share_follows_suppress_share():
+    from evalkit.disclosure import unpublishable_share
+
+    x = np.array([0, 1, 4, 5, 23, 24, 28, 0, 3])
+    n = np.array([28, 28, 28, 28, 28, 28, 28, 0, 3])
+    expected = [suppress_share(int(a), int(b)).suppressed if b else False for a, b in zip(x, n, strict=True)]  # fmt: skip
+    assert unpublishable_share(x, n).tolist() == expected
+    assert expected == [False, True, True, False, False, True, False, False, True]
+
+
+def test_hours_by_state_leaves_out_shares_the_table_hides():
+    """Herning's hours figure draws these columns: a share and its band only where its
+    count and the rest are 0 or at least the threshold (week 0: 2 of 10 with hours and 2
+    of 12 self-supporting are left out; week 1: 5 of 10 and 0 of 10 are drawn)."""
+    from evalkit.praktik_hours import hours_by_state
+
+    h0 = [5.0, 3.0] + [0.0] * 8 + [37.0, 37.0]
+    s0 = ["praktik"] * 10 + ["selvforsoergende"] * 2
+    h1 = [4.0] * 5 + [0.0] * 5 + [np.nan, np.nan]
+    s1 = ["praktik"] * 10 + [None, None]
+    d = hours_by_state(pd.DataFrame({0: h0, 1: h1}), pd.DataFrame({0: s0, 1: s1})).set_index("week")
+    assert d.loc[0, ["x_hours", "n_benefit", "n_self", "n"]].tolist() == [2, 10, 2, 12]
+    assert d.loc[0, ["share_hours", "lower", "upper", "share_self", "self_lower",
+                     "self_upper"]].isna().all()  # fmt: skip
+    assert d.loc[0, "median"] == 0.0  # the hours of the 10 on benefit are still described
+    assert d.loc[1, "share_hours"] == pytest.approx(0.5)
+    assert d.loc[1, "share_self"] == 0.0 and not math.isnan(d.loc[1, "self_upper"])

@@ -20,6 +20,7 @@ from evalkit.disclosure.tables import (
     suppress,
     suppress_count,
     suppress_share,
+    unpublishable_share,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "suppress",
     "suppress_count",
     "suppress_share",
+    "unpublishable_share",
 ]

@@ -2,8 +2,10 @@
 
 Primary suppression hides counts ``0 < n < threshold`` (zeros are shown: a known zero
 reveals nobody). Secondary suppression then protects the totals: whenever a row or a
-column (its margin total included) holds exactly one hidden cell, the smallest non-zero
-visible cell of that line is hidden too, until no line has a single hidden cell. Row and
+column (its margin total included) holds exactly one hidden cell, or its hidden cells
+together hold fewer than ``threshold`` persons, or their sum pins a small cell (three
+``<5`` summing to 3 are 1 each), the smallest non-zero visible cell of that line is hidden
+too, until every line is safe. Sums published elsewhere (``sums``) are lines as well. Row and
 column totals are assumed known (published or derivable) even with ``margins=False``,
 so the protection never depends on whether the margins are shown.
 
@@ -19,10 +21,12 @@ Wiley.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from evalkit._checks import check_positive_int
 from evalkit.formatting import fmt_count, fmt_number, fmt_percent
@@ -35,6 +39,7 @@ __all__ = [
     "suppress",
     "suppress_count",
     "suppress_share",
+    "unpublishable_share",
 ]
 
 TOTAL_LABEL = "I alt"
@@ -100,33 +105,202 @@ class SuppressedTable:
         return self.display().to_html()
 
 
-def _secondary(counts: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """Extend ``hidden`` until no row or column has exactly one hidden cell.
+Relation = tuple[np.ndarray, "int | None", float]
 
-    ``counts`` includes the margins (last row and column) so totals take part.
+
+def _relations(counts: np.ndarray, sums: list[tuple[int, np.ndarray, float]]) -> list:
+    """The published sums of a table with margins: ``(parts, total cell or None, total)``.
+
+    Every row and column of the table with its margin cell (flat indices), and each extra
+    published sum ``(row, columns, value)`` with the rest of its row (its value is the row
+    total minus the sum: both are taken as known).
     """
-    hidden = hidden.copy()
-    changed = True
-    while changed:
-        changed = False
-        for axis in (1, 0):
-            n_hidden = hidden.sum(axis=axis)
-            for k in np.flatnonzero(n_hidden == 1):
-                line = counts[k, :] if axis == 1 else counts[:, k]
-                hid = hidden[k, :] if axis == 1 else hidden[:, k]
-                candidates = np.flatnonzero(~hid & (line > 0))
-                if candidates.size == 0:
-                    continue  # only zeros left: nothing more can be hidden here
-                pick = candidates[np.argmin(line[candidates])]
-                if axis == 1:
-                    hidden[k, pick] = True
-                else:
-                    hidden[pick, k] = True
-                changed = True
-    return hidden
+    shape = counts.shape
+    rows, cols = shape
+    idx = np.arange(rows * cols).reshape(shape)
+    out: list[Relation] = []
+    for r in range(rows):
+        out.append((idx[r, :-1], int(idx[r, -1]), math.nan))
+    for c in range(cols):
+        out.append((idx[:-1, c], int(idx[-1, c]), math.nan))
+    for r, group, value in sums:
+        rest = np.setdiff1d(np.arange(cols - 1), group)
+        out.append((idx[r, group], None, value))
+        out.append((idx[r, rest], None, float(counts[r, -1]) - value))
+    return out
 
 
-def suppress(table: pd.DataFrame, threshold: int = 5, margins: bool = True) -> SuppressedTable:
+def _unsafe(
+    parts: np.ndarray, total: int | None, counts: np.ndarray, hidden: np.ndarray,
+    primary: np.ndarray, threshold: int,
+) -> bool:  # fmt: skip
+    """Whether one published sum lets a reader recover a small count.
+
+    Unsafe when exactly one of its cells (the total included) is hidden, or, with the
+    total known, when the hidden parts together hold ``1..threshold-1`` persons (a small
+    group, e.g. everyone who answered 1-3) or their sum pins a small cell: each small
+    cell lies in ``1..threshold-1`` and each ``x`` is at least ``threshold``.
+    """
+    hid = hidden[parts]
+    n_hidden = int(hid.sum()) + (total is not None and bool(hidden[total]))
+    if n_hidden == 0:
+        return False
+    if n_hidden == 1:
+        return True
+    if total is not None and hidden[total]:
+        return False
+    hp = parts[hid]
+    s_sum = float(counts[hp].sum())
+    if 0 < s_sum < threshold:
+        return True
+    p = int(primary[hp].sum())
+    if p == 0:
+        return False
+    s = len(hp) - p
+    if s == 0:
+        lo = max(1.0, s_sum - (p - 1) * (threshold - 1))
+        hi = min(threshold - 1.0, s_sum - (p - 1))
+        return lo >= hi
+    return min(threshold - 1.0, s_sum - (p - 1) - s * threshold) <= 1
+
+
+def _secondary(
+    counts: np.ndarray,
+    hidden: np.ndarray,
+    threshold: int = 5,
+    sums: list[tuple[int, np.ndarray, float]] | None = None,
+    protect: list[tuple[int, np.ndarray]] | None = None,
+    keep: np.ndarray | None = None,
+) -> np.ndarray:
+    """Extend ``hidden`` until no published sum reveals a small count.
+
+    ``counts`` includes the margins (last row and column) so totals take part; ``sums``
+    are further published sums ``(row, column indices, value)``; ``protect`` are sums
+    ``(row, column indices)`` that are not published and must not be recoverable as a
+    small count either; ``keep`` marks cells published elsewhere (never hidden). First
+    every line on its own (:func:`_unsafe`), then all of them together
+    (:func:`_audit`): the smallest non-zero visible cell of a sum through the leak is
+    hidden, until nothing leaks or nothing is left to hide.
+    """
+    primary = hidden.ravel().copy()
+    flat = counts.ravel()
+    hid = hidden.ravel().copy()
+    fixed = np.zeros(flat.size, dtype=bool) if keep is None else keep.ravel() & ~primary
+    relations = _relations(counts, sums or [])
+    idx = np.arange(flat.size).reshape(counts.shape)
+    targets = []
+    for r, group in protect or []:
+        rest = np.setdiff1d(np.arange(counts.shape[1] - 1), group)
+        targets += [idx[r, group], idx[r, rest]]
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for parts, total, _value in relations:
+                while _unsafe(parts, total, flat, hid, primary, threshold):
+                    if not _hide_one(_cells(parts, total), flat, hid, fixed):
+                        break  # only zeros left: nothing more can be hidden here
+                    changed = True
+        # every line is safe on its own; now all of them together (a reader combines them)
+        leak = _audit(flat, hid, primary, threshold, relations, targets)
+        if leak is None:
+            break
+        near = [_cells(p, t) for p, t, _ in relations if hid[_cells(p, t)].any()
+                and np.isin(_cells(p, t), leak[hid[leak]]).any()]  # fmt: skip
+        around = [_cells(p, t) for p, t, _ in relations if hid[_cells(p, t)].any()]
+        if not any(_hide_one(c, flat, hid, fixed) for c in [leak, *near, *around]):
+            break  # nothing visible is left to hide: the leak is left to the audit tests
+    return hid.reshape(counts.shape)
+
+
+def _cells(parts: np.ndarray, total: int | None) -> np.ndarray:
+    return parts if total is None else np.append(parts, total)
+
+
+def _hide_one(cells: np.ndarray, flat: np.ndarray, hid: np.ndarray, fixed: np.ndarray) -> bool:
+    """Hide the smallest non-zero visible cell among ``cells``; False when there is none."""
+    candidates = cells[~hid[cells] & ~fixed[cells] & (flat[cells] > 0)]
+    if candidates.size == 0:
+        return False
+    hid[candidates[np.argmin(flat[candidates])]] = True
+    return True
+
+
+def _audit(
+    flat: np.ndarray,
+    hid: np.ndarray,
+    primary: np.ndarray,
+    threshold: int,
+    relations: list,
+    targets: list[np.ndarray],
+) -> np.ndarray | None:
+    """The cells of a small count that all published sums together pin, or None.
+
+    The hidden cells are integer unknowns (a small cell in ``1..threshold-1``, an ``x`` at
+    least ``threshold``) tied by every published sum. For each small cell, for the hidden
+    part of each sum with a known total and for each protected sum (``targets``), the
+    smallest and largest value consistent with everything published are found
+    (``scipy.optimize.milp``); one possible value between 1 and ``threshold - 1`` is a leak.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    unknown = np.flatnonzero(hid)
+    if unknown.size == 0:
+        return None
+    pos = np.full(flat.size, -1)
+    pos[unknown] = np.arange(unknown.size)
+    rows, rhs = [], []
+    candidates: list[tuple[np.ndarray, float, np.ndarray]] = [
+        (np.array([pos[c]]), 0.0, np.array([c])) for c in unknown if primary[c]
+    ]
+    for parts, total, value in relations:
+        row = np.zeros(unknown.size)
+        hp = parts[hid[parts]]
+        np.add.at(row, pos[hp], 1.0)
+        b = -float(flat[parts[~hid[parts]]].sum())
+        if total is None:
+            b += value
+        elif hid[total]:
+            row[pos[total]] -= 1.0
+        else:
+            b += flat[total]
+        rows.append(row)
+        rhs.append(b)
+        if hp.size and (total is None or not hid[total]):
+            candidates.append((pos[hp], 0.0, hp))
+    for cells in targets:
+        hp = cells[hid[cells]]
+        if hp.size:
+            candidates.append((pos[hp], float(flat[cells[~hid[cells]]].sum()), cells))
+    cons = LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))
+    big = float(flat.max()) + 1.0
+    bounds = Bounds(
+        np.where(primary[unknown], 1.0, float(threshold)),
+        np.where(primary[unknown], threshold - 1.0, big),
+    )
+    integrality = np.ones(unknown.size)
+    for where, offset, cells in candidates:
+        obj = np.zeros(unknown.size)
+        obj[where] = 1.0
+        ends = []
+        for sign in (1.0, -1.0):
+            res = milp(sign * obj, constraints=cons, integrality=integrality, bounds=bounds)
+            if res.status != 0:
+                break
+            ends.append(round(sign * res.fun) + offset)
+        if len(ends) == 2 and ends[0] == ends[1] and 0 < ends[0] < threshold:
+            return cells
+    return None
+
+
+def suppress(
+    table: pd.DataFrame,
+    threshold: int = 5,
+    margins: bool = True,
+    sums: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
+    protect: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
+    row_totals_shown: bool = False,
+) -> SuppressedTable:
     """Hide small counts in a table, and enough others that totals cannot reveal them.
 
     Parameters
@@ -138,6 +312,20 @@ def suppress(table: pd.DataFrame, threshold: int = 5, margins: bool = True) -> S
     margins : bool, default True
         Add an ``I alt`` row and column (themselves subject to suppression). Without them
         the totals are still assumed known when choosing secondary cells.
+    sums : sequence of (row, columns), optional
+        Further sums published beside the table, each the sum of some columns of one row
+        (the survey's ``Svar 4-5`` shown in the share table): they, and the rest of their
+        row, are protected like the margins.
+    protect : sequence of (row, columns), optional
+        Sums of some columns of one row that are not published but must not be
+        recoverable as a count ``1..threshold-1`` (a ``Svar 4-5`` hidden beside the table
+        because fewer than ``threshold`` answered 1-3), nor the rest of their row.
+    row_totals_shown : bool, default False
+        The row totals are published elsewhere (``Svar (n)``): never hidden here.
+
+    Every small cell, the hidden part of every published sum and every protected sum is
+    then checked against all published sums together (an integer program per cell); more
+    cells are hidden until none of them has a single possible value below the threshold.
 
     Returns
     -------
@@ -172,7 +360,18 @@ def suppress(table: pd.DataFrame, threshold: int = 5, margins: bool = True) -> S
     full[:-1, -1] = counts.sum(axis=1)
     full[-1, -1] = counts.sum()
     primary = (full > 0) & (full < threshold)
-    hidden = _secondary(full, primary)
+    extra, guard = [], []
+    for row, group in sums:
+        r = table.index.get_loc(row)
+        cols = np.array([table.columns.get_loc(c) for c in group], dtype=int)
+        extra.append((int(r), cols, float(counts[r, cols].sum())))
+    for row, group in protect:
+        cols = np.array([table.columns.get_loc(c) for c in group], dtype=int)
+        guard.append((int(table.index.get_loc(row)), cols))
+    keep = np.zeros(full.shape, dtype=bool)
+    if row_totals_shown:
+        keep[:-1, -1] = True
+    hidden = _secondary(full, primary, threshold, extra, guard, keep)
     if not margins:
         full, primary, hidden = full[:-1, :-1], primary[:-1, :-1], hidden[:-1, :-1]
         index, columns = table.index, table.columns
@@ -269,3 +468,22 @@ def suppress_share(x: int, n: int, threshold: int = 5, decimals: int = 1) -> Sup
         return SuppressedShare(math.nan, _DASH, True, reason)
     share = x / n
     return SuppressedShare(share, fmt_percent(share, decimals), False, "")
+
+
+def unpublishable_share(x: ArrayLike, n: ArrayLike, threshold: int = 5) -> np.ndarray:
+    """Where a share ``x / n`` may not be shown: the rule of :func:`suppress_share`, vectorised.
+
+    True where the denominator, the numerator or the complement ``n - x`` is between 0
+    and the threshold. A figure draws a share, and its band, only where this is False,
+    so it shows exactly what the table beside it shows.
+
+    >>> unpublishable_share([0, 2, 10, 27, 5], [28, 28, 28, 28, 3]).tolist()
+    [False, True, False, True, True]
+    """
+    threshold = check_positive_int(threshold, "threshold")
+    x, n = np.asarray(x, dtype=float), np.asarray(n, dtype=float)
+
+    def small(v: np.ndarray) -> np.ndarray:
+        return (v > 0) & (v < threshold)
+
+    return small(n) | small(x) | small(n - x)

@@ -105,7 +105,8 @@ def _count_share(x: int, n: int, lower: float, upper: float, thr: int) -> tuple[
         return fmt_count(x, thr), "–", "–", "ingen i nævneren"
     s = suppress_share(int(x), int(n), thr)
     if s.suppressed:
-        count = fmt_count(x, thr) if 0 < x < thr else SECONDARY_MARK
+        # ``x`` means "at least the threshold": a zero or small count is shown as such
+        count = fmt_count(x, thr) if x < thr else SECONDARY_MARK
         return count, "–", "–", s.reason
     return fmt_count(x, thr), s.shown, fmt_ci(lower, upper), ""
 

@@ -44,10 +44,12 @@ def gruppefordeling(a: Analysis) -> Html:
     if "subgroup" not in p.columns or p["subgroup"].isna().all():
         return _na(anchor, title, "deltagerdata har ingen gruppe (kolonnen subgroup)")
     split = sm.group_split(p)
-    sup = suppress(split, threshold=thr, margins=False).display()
+    st = suppress(split, threshold=thr, margins=False)
+    sup = st.display()
     total = int(split["n"].sum())
+    # a share of the total shows its count: hidden wherever the count is hidden
     rows = [{"Gruppe": str(g), "Antal": sup.loc[g, "n"],
-             "Andel": suppress_share(int(n), total, thr).shown}
+             "Andel": "–" if st.mask.loc[g, "n"] else suppress_share(int(n), total, thr).shown}
             for g, n in split["n"].items()]  # fmt: skip
     rows.append({"Gruppe": "I alt", "Antal": fmt_count(total, thr), "Andel": fmt_percent(1.0)})
     text = (

@@ -52,7 +52,7 @@ def samtale_survey(a: Analysis) -> Html:
     if not crits:
         return _na(anchor, title, "ingen survey-kriterier i konfigurationen")
     thr = a.config.disclosure_threshold
-    rows, answers = [], {}
+    rows, answers, sums, lows = [], {}, [], []
     for crit, res in crits:
         questions = crit["question"] if isinstance(crit["question"], list) else [crit["question"]]
         sub = s[s["question"].isin(questions)]
@@ -61,15 +61,25 @@ def samtale_survey(a: Analysis) -> Html:
         label = _group(crit.get("group", "alle")).capitalize()
         low = crit.get("min_answer", 4)
         parts = res.details.get("parts", {})
+        high = [f"Svar {v}" for v in range(low, 6)]
         for q in questions:
             part = sub[sub["question"] == q]
-            answers[f"{label}: {_QUESTIONS.get(q, q)}"] = part["answer"].value_counts().reindex(
-                range(1, 6), fill_value=0)  # fmt: skip
+            key = f"{label}: {_QUESTIONS.get(q, q)}"
+            answers[key] = part["answer"].value_counts().reindex(range(1, 6), fill_value=0)
+            lows.append((key, low))
+            if (
+                len(questions) == 1
+                and res.n
+                and not _count_share(int(res.details.get("x", 0)), res.n, 0.0, 1.0, thr)[3]
+            ):
+                sums.append((key, high))  # the criterion's count is this row's Svar 4-5
             if len(questions) > 1 and q in parts:
                 x, n = parts[q]["x"], parts[q]["n"]
                 e = wilson(x, n) if n else None
-                count, share, ci, _ = _count_share(x, n, e.lower, e.upper, thr) if e else (
-                    "–", "–", "–", "")  # fmt: skip
+                count, share, ci, why = _count_share(x, n, e.lower, e.upper, thr) if e else (
+                    "–", "–", "–", "ingen")  # fmt: skip
+                if not why:
+                    sums.append((key, high))  # Svar 4-5 of this row is published
                 rows.append({"Gruppe": label, "Spørgsmål": _QUESTIONS.get(q, q),
                              "Svar (n)": fmt_count(n, thr), f"Svar {low}-5": count,
                              "Andel": share, "95 %-konfidensinterval": ci, "Mål": "–"})  # fmt: skip
@@ -82,7 +92,16 @@ def samtale_survey(a: Analysis) -> Html:
                      "Mål": _target_text(crit)})  # fmt: skip
     dist = pd.DataFrame(answers).T
     dist.columns = [f"Svar {c}" for c in dist.columns]
-    sup = suppress(dist, threshold=thr, margins=True).display().reset_index()
+    # one pass over both tables: the Svar 4-5 counts shown above are sums of this table
+    # (and those hidden there must not follow from it); Svar (n) is each row's total
+    protect = [(key, [f"Svar {v}" for v in range(crit_low, 6)]) for key, crit_low in lows]
+    sup = (
+        suppress(
+            dist, threshold=thr, margins=True, sums=sums, protect=protect, row_totals_shown=True
+        )
+        .display()
+        .reset_index()
+    )
     sup = sup.rename(columns={"index": "Gruppe og spørgsmål"})
     text = (
         "<p>Ansøgningens mål: «90 procent af kontanthjælpsmodtagere og forsikrede ledige "

@@ -8,7 +8,7 @@ import pandas as pd
 from evalkit import praktik_hours as ph
 from evalkit import seeds_measures as sm
 from evalkit.baseline import wilson
-from evalkit.disclosure import suppress, suppress_share
+from evalkit.disclosure import publishable_curve, suppress, suppress_share
 from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
@@ -169,7 +169,15 @@ def _first_hours(hours: pd.DataFrame, states: pd.DataFrame, thr: int) -> str:
     f = ph.first_hours(hours, states)
     if len(f) < thr or f["event"].sum() == 0:
         return ""
-    km = kaplan_meier(f["duration"], f["event"])
+    # drawn, tabulated and described from the grouped life table: no step, censoring or
+    # difference of numbers at risk is a group of 1..thr-1 (evalkit.disclosure)
+    km = publishable_curve(kaplan_meier(f["duration"], f["event"]), thr)
+    if km is None:
+        return (
+            '<h3 id="praktik-timer-foerste">Første uge med ordinære timer</h3><p>Kurven '
+            f"vises ikke: færre end {thr} deltagere har haft ordinære timer, eller færre end "
+            f"{thr} er censureret (diskretionering).</p>"
+        )
     tab = km.table
     curve = pd.DataFrame({"time": np.r_[0.0, tab["time"].to_numpy(dtype=float)],
                           "share": np.r_[0.0, 1 - tab["survival"].to_numpy()],
@@ -279,12 +287,15 @@ def virksomhedsbesoeg(a: Analysis) -> Html:
     total = int(visits.sum())
     if total == 0:
         return _na("virksomhedsbesoeg", title, "ingen virksomhedsbesøg registreret")
-    sup = suppress(visits.to_frame("Antal"), threshold=thr, margins=False).display()
+    st = suppress(visits.to_frame("Antal"), threshold=thr, margins=False)
+    sup = st.display()
     rows = []
     for outcome, count in visits.items():
+        # a share of the total shows its count: hidden wherever the count is hidden
         s = suppress_share(int(count), total, thr)
         rows.append({"Resultat af besøget": str(outcome), "Antal": sup.loc[outcome, "Antal"],
-                     "Andel af besøgene": s.shown})  # fmt: skip
+                     "Andel af besøgene": "–" if st.mask.loc[outcome, "Antal"]
+                     else s.shown})  # fmt: skip
     rows.append({"Resultat af besøget": "I alt", "Antal": fmt_count(total, thr),
                  "Andel af besøgene": fmt_percent(1.0)})  # fmt: skip
     text = (

@@ -185,10 +185,11 @@ def national_reports(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -
     """The national demo batch, rendered once per test run: the whole-country report and
     the 98 kommune reports (``evalkit run ... --by kommune``), published together.
 
-    As ``make demo`` renders them (two warm-kernel workers), with figure data recorded
-    in ``<out>/_figurdata``. Returns the output folder (``index.html``,
+    As ``make demo`` renders them (with one warm kernel: the tests run two workers), with
+    figure data recorded in ``<out>/_figurdata``. Returns the output folder (``index.html``,
     ``landsdaekkende-jobparate/slutevaluering.html`` and one folder per kommune). One to
-    a few minutes: mark users ``slow`` and ``xdist_group("reports")``.
+    a few minutes: mark users ``slow`` and ``xdist_group("national")``, so that it is
+    rendered on one worker while the other renders the seed projects.
     """
 
     def build(root: Path) -> str:
@@ -199,7 +200,7 @@ def national_reports(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -
         shutil.copy(ROOT / "projects" / f"{NATIONAL}.yaml", root / "projects")
         generate_national(root / "data_raw" / "demo")
         config, out = str(root / "projects" / f"{NATIONAL}.yaml"), root / "reports"
-        for args in ([], ["--by", "kommune", "--jobs", "2"]):
+        for args in ([], ["--by", "kommune", "--jobs", "1"]):  # one kernel per xdist worker
             code = _with_figure_data(
                 out / "_figurdata", lambda a=args: main(["run", config, *a, "--out", str(out)])
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from attacker import Reader, Report, attack, read_html, read_reports
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports")]
+pytestmark = [pytest.mark.slow]
 
 
 def _root(demo_reports: dict[tuple[str, str], Path]) -> Path:
@@ -30,6 +30,7 @@ def _published(demo_reports: dict[tuple[str, str], Path]) -> list[Report]:
 
 
 # --------------------------------------------------------------------------- the whole sets
+@pytest.mark.xdist_group("reports")
 def test_the_attacker_finds_no_small_count_in_the_seed_projects_demo_reports(
     demo_reports,
 ) -> None:
@@ -45,6 +46,7 @@ def test_the_attacker_finds_no_small_count_in_the_seed_projects_demo_reports(
     assert attack(reports) == []
 
 
+@pytest.mark.xdist_group("national")  # beside the "reports" group, on the other worker
 def test_the_attacker_finds_no_small_count_in_the_national_batch(national_reports) -> None:
     reports = read_reports(national_reports, national_reports / "_figurdata")
     kommuner = [r for r in reports if (r.results or {}).get("subset")]
@@ -69,6 +71,7 @@ def _table(rep: Report, caption: str):
     return next(t for t in rep.tables if t.caption.startswith(caption))
 
 
+@pytest.mark.xdist_group("reports")
 @pytest.mark.parametrize("kind", ["slutevaluering", "statusrapport"])
 def test_hedensted_survey_share_hidden_is_not_revealed_by_the_answer_distribution(
     demo_reports, kind: str
@@ -91,6 +94,7 @@ def _line(fig, label: str) -> dict:
     return next(ln for ln in ax["lines"] if ln["label"] == label)
 
 
+@pytest.mark.xdist_group("reports")
 @pytest.mark.parametrize("kind", ["slutevaluering", "statusrapport"])
 def test_herning_hours_figure_draws_no_share_the_table_hides(demo_reports, kind: str) -> None:
     """#12: the table hid week -1 (2 of 28 self-supporting) while the figure beside it

@@ -60,7 +60,11 @@ class CriterionResult:
     counts, ranks, censuses). In a status report ``path_value`` is the path's value at
     the as-of date and ``progress`` the status verdict against it ("på sporet", "ikke på
     sporet", "usikkert", "kan ikke afgøres", "intet mål"), with ``progress_text`` and
-    ``progress_remark``.
+    ``progress_remark``. When the path is of another quantity than the estimate (a
+    ``monthly_average`` with milestones: the milestones are monthly shares, seed 004's
+    "40 % nået september 2018 og holdt"), the status compares that quantity instead:
+    ``progress_estimate`` with ``progress_lower``/``progress_upper``/``progress_n`` and
+    ``progress_what`` (Danish, e.g. "andelen i september 2018").
     """
 
     id: str
@@ -90,11 +94,18 @@ class CriterionResult:
     progress: str | None = None
     progress_text: str = ""
     progress_remark: str = ""
+    progress_estimate: float | None = None
+    progress_lower: float | None = None
+    progress_upper: float | None = None
+    progress_n: int | None = None
+    progress_what: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; NaN becomes None and suppressed estimates are removed."""
         d = asdict(self)
-        for key in ("estimate", "lower", "upper"):
+        for key in (
+            "estimate", "lower", "upper", "progress_estimate", "progress_lower", "progress_upper"
+        ):  # fmt: skip
             v = d[key]
             if self.suppressed or (isinstance(v, float) and not math.isfinite(v)):
                 d[key] = None
@@ -177,9 +188,15 @@ def _result(
     judge: _Judge,
     target: float | None = None,
     suppressed: bool = False,
+    progress_on: tuple[Estimate, _Judge, str, dt.date] | None = None,
     **details: Any,
 ) -> CriterionResult:
-    """The result of one criterion; ``judge(t)`` gives the verdict against a target ``t``."""
+    """The result of one criterion; ``judge(t)`` gives the verdict against a target ``t``.
+
+    ``progress_on`` = (estimate, judge, what, date): in a status report, judge progress on
+    this estimate against the path's value at ``date`` instead (the quantity the path is
+    of, e.g. the share in the last whole month up to the as-of date, at that month's end).
+    """
     if target is None:
         target = crit.get("target")
     direction = crit.get("direction", "min")
@@ -199,14 +216,24 @@ def _result(
             pv = vd.no_target()
             progress = {"progress": "intet mål", "progress_text": "intet mål"}
         else:
-            value = path.value_at(ctx.as_of)
-            pv = judge(value)
-            progress = {
+            p_est, p_judge, when = est, judge, ctx.as_of
+            if progress_on is not None:
+                p_est, p_judge, what, when = progress_on
+                progress = {
+                    "progress_estimate": p_est.estimate,
+                    "progress_lower": p_est.lower,
+                    "progress_upper": p_est.upper,
+                    "progress_n": p_est.n,
+                    "progress_what": what,
+                }
+            value = path.value_at(when)
+            pv = p_judge(value)
+            progress |= {
                 "path_value": value,
                 "path_origin": path.origin,
                 "progress": vd.PROGRESS_WORDS[pv.verdict],
                 "progress_text": pv.text(progress=True),
-                "progress_remark": pv.remark(est.n, "delmålet", thr),
+                "progress_remark": pv.remark(p_est.n, "delmålet", thr),
             }
     return CriterionResult(
         id=crit["id"],
@@ -467,9 +494,51 @@ def _eval_monthly_average(ctx: EvaluationContext, crit: dict[str, Any]) -> Crite
         "share",
         ctx,
         _interval_judge(crit, est, need),
+        progress_on=_month_share_progress(ctx, crit, ind, months),
         months=[m.strftime("%Y-%m") for m in months],
         monthly=[round(float(s), 6) for s in series],
     )
+
+
+_MONTH_NAMES = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
+                "september", "oktober", "november", "december")  # fmt: skip
+
+
+def _month_share_progress(
+    ctx: EvaluationContext, crit: dict[str, Any], ind: np.ndarray, months: pd.DatetimeIndex
+) -> tuple[Estimate, _Judge, str, dt.date] | None:
+    """The as-of month's share, for a status report on a ``monthly_average`` with a path.
+
+    A path that is not flat (milestones, or a start value in the YAML) describes the
+    month's share over time, not the running average: seed 004's "Herning Kommune opnåede
+    i september 2018, at 40 % af indsatsgruppen var i virksomhedsrettet forløb ... Frem
+    til projektets afslutning ... over 40 %" is the share in the month. So the status
+    compares the share in the last whole month up to the as-of date (Wilson interval,
+    the same persons as the average) with the path's value at that month's end. None in a
+    final report, for a flat path, or when no whole month has passed.
+    """
+    if ctx.as_of is None or ctx.as_of >= ctx.config.period.end:
+        return None
+    spec = crit.get("path", "linear")
+    if not isinstance(spec, dict) or not (spec.get("milestones") or "start" in spec):
+        return None
+    month_end = (months + pd.offsets.MonthEnd(0)).date
+    whole = np.flatnonzero(month_end <= ctx.as_of)
+    if len(whole) == 0:
+        return None
+    j = int(whole[-1])
+    x, n = int(ind[:, j].sum()), int(ind.shape[0])
+    est = baseline.wilson(x, n, alpha=ctx.alpha)
+    direction = crit.get("direction", "min")
+    m = months[j]
+
+    def judge(t: float) -> vd.Verdict:
+        return vd.judge_share(
+            x, n, t, direction, census=bool(crit.get("census", False)),
+            alpha=ctx.alpha, threshold=ctx.threshold,
+        )  # fmt: skip
+
+    return est, judge, f"andelen i {_MONTH_NAMES[m.month - 1]} {m.year}", month_end[j]
 
 
 def _bench(ctx: EvaluationContext, crit: dict[str, Any]) -> pd.DataFrame:

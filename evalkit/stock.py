@@ -63,6 +63,7 @@ __all__ = [
     "StockChange",
     "clustered_share_contrast",  # re-exported from evalkit.clustered
     "end_window",
+    "monthly_clustered_interval",
     "monthly_stock",
     "stock_change",
 ]
@@ -144,6 +145,52 @@ def monthly_stock(
     return out
 
 
+def monthly_clustered_interval(
+    indicator: np.ndarray, stock: np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each month's share of the stock with its person-clustered (Wald) interval.
+
+    The interval of month ``k`` is that of :func:`clustered_share_contrast` with the
+    weight 1 on month ``k`` and 0 elsewhere: a person is in a month's stock at most once,
+    so ``Var(p_k) = n_k / (n_k - 1) * sum_i s_ik (y_ik - p_k)**2 / n_k**2``
+    ``= p_k (1 - p_k) / (n_k - 1)`` and the limits are ``p_k +/- z se``. Computed for all
+    months at once; NaN where the stock has fewer than two persons. This is the variance
+    of the end level and the change (:func:`stock_change`), so a figure of the monthly
+    shares draws the same kind of interval the scorecard states.
+
+    Parameters
+    ----------
+    indicator, stock : array of bool, shape (persons, months)
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    (lower, upper) : arrays of float, one value per month
+
+    Examples
+    --------
+    >>> y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], bool)
+    >>> lo, hi = monthly_clustered_interval(y, np.ones((4, 2), bool))
+    >>> [round(v, 4) for v in (lo[0], hi[0])]
+    [-0.0658, 1.0658]
+    """
+    alpha = check_alpha(alpha)
+    y = np.asarray(indicator, dtype=bool)
+    s = np.asarray(stock, dtype=bool)
+    if y.ndim != 2 or y.shape != s.shape:
+        raise ValueError(
+            f"indicator and stock must be 2-d of the same shape, but were {y.shape} and {s.shape}"
+        )
+    n = s.sum(axis=0).astype(float)
+    x = (y & s).sum(axis=0).astype(float)
+    ok = n >= 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(ok, x / np.maximum(n, 1), np.nan)
+        se = np.sqrt(np.where(ok, p * (1 - p) / np.maximum(n - 1, 1), np.nan))
+    z = stats.norm.isf(alpha / 2)
+    return p - z * se, p + z * se
+
+
 def _check_months(months: pd.DatetimeIndex) -> pd.DatetimeIndex:
     months = pd.DatetimeIndex(months)
     if len(months) == 0:
@@ -215,8 +262,10 @@ class StockChange:
     count_change : Estimate
         Average number in the outcome over the end window minus the number at baseline.
     monthly : DataFrame
-        ``month``, ``x``, ``n``, ``share`` for every month from the first month of the
-        data (or the baseline) to the last end month.
+        ``month``, ``x``, ``n``, ``share``, ``lower``, ``upper`` for every month from the
+        first month of the data (or the baseline) to the last end month; the limits are
+        each month's person-clustered interval (:func:`monthly_clustered_interval`), the
+        same variance as the end level and the change.
     """
 
     group: str
@@ -368,7 +417,10 @@ def stock_change(
     x, n = ind.sum(axis=0), stock.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, x / np.maximum(n, 1), np.nan)
-    monthly = pd.DataFrame({"month": months, "x": x, "n": n, "share": share})
+    lower, upper = monthly_clustered_interval(ind, stock, alpha)
+    monthly = pd.DataFrame(
+        {"month": months, "x": x, "n": n, "share": share, "lower": lower, "upper": upper}
+    )
 
     from evalkit.baseline import wilson
 

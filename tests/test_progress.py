@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from test_criteria import make_config, people, spells_for
 
+from evalkit import baseline
+from evalkit import verdicts as vd
 from evalkit.config import ConfigError
 from evalkit.criteria import EvaluationContext, check_criteria, evaluate_criteria
 from evalkit.progress import TargetPath, check_path, parse_path_date, target_path
@@ -145,3 +147,65 @@ def test_target_path_repr() -> None:
     assert "<table" in p._repr_html_() and len(p.points()) == 2
     with pytest.raises(ValueError, match="end must be after start"):
         target_path({"kind": "count", "target": 1}, END, START)
+
+
+def _monthly_case(tmp_path: Path, path: object, as_of: dt.date):
+    """20 persons; 5 in praktik from the start, 8 more from 1 June 2020 (a monthly share
+    of 25 % through May, 65 % from June): the running average lags behind the month."""
+    crit = {"id": "g", "label": "G", "kind": "monthly_average", "types": ["virksomhedspraktik"],
+            "target": 0.4, "include_hours": False}  # fmt: skip
+    if path is not None:
+        crit["path"] = path
+    p = people(20)
+    acts = pd.DataFrame(
+        {
+            "person_id": [f"x{i}" for i in range(13)],
+            "type": "virksomhedspraktik",
+            "start_date": [pd.Timestamp("2020-01-06")] * 5 + [pd.Timestamp("2020-06-01")] * 8,
+            "end_date": pd.NaT,
+        }
+    )
+    config = make_config(tmp_path, [crit])
+    c = EvaluationContext(config, p, pd.DataFrame(), spells_for(p, [0] * 20),
+                          activities=acts, as_of=as_of)  # fmt: skip
+    return evaluate_criteria(c)[0]
+
+
+def test_monthly_milestone_is_judged_on_the_month_share(tmp_path: Path) -> None:
+    # seed 004: "40 % nået september 2018 og holdt" is the month's share, so the status
+    # compares the share in the last whole month (July 2020: 13 of 20 = 65 %), not the
+    # running average (January-July: (5 x 25 % + 2 x 65 %) / 7 = 36,4 %), with the path
+    # at the month's end (the milestone 40 % in June, held)
+    path = {"start": 0.0, "milestones": [{"date": "2020-06", "value": 0.4}]}
+    r = _monthly_case(tmp_path, path, dt.date(2020, 7, 31))
+    assert r.estimate == pytest.approx((5 * 0.25 + 2 * 0.65) / 7)
+    ref = baseline.wilson(13, 20)
+    assert (r.progress_estimate, r.progress_lower, r.progress_upper, r.progress_n) == (
+        pytest.approx(0.65), pytest.approx(ref.lower), pytest.approx(ref.upper), 20
+    )  # fmt: skip
+    assert r.progress_what == "andelen i juli 2020" and r.path_value == pytest.approx(0.4)
+    # Wilson 13/20: 43,3 % to 81,9 %, wholly above 40 % -> på sporet; on the running
+    # average (36,4 %, its interval includes 40 %) it would have been "usikkert"
+    assert ref.lower > 0.4 and r.progress == "på sporet"
+    # mid-August: July is still the last whole month, and the path is read at 31 July
+    r2 = _monthly_case(tmp_path, path, dt.date(2020, 8, 15))
+    assert r2.progress_what == "andelen i juli 2020" and r2.progress_estimate == pytest.approx(0.65)
+    assert r2.path_value == pytest.approx(0.4)
+    # end of May: the month's share 5/20 against the path 0.4 x (31 May - 6 Jan)/(30 June - 6 Jan)
+    r3 = _monthly_case(tmp_path, path, dt.date(2020, 5, 31))
+    frac = (dt.date(2020, 5, 31) - START).days / (dt.date(2020, 6, 30) - START).days
+    assert r3.progress_estimate == pytest.approx(0.25) and r3.path_value == pytest.approx(
+        0.4 * frac
+    )
+    v = vd.judge_share(5, 20, 0.4 * frac, threshold=5)
+    assert r3.progress == vd.PROGRESS_WORDS[v.verdict] == "usikkert"
+
+
+def test_monthly_average_without_milestones_keeps_the_average(tmp_path: Path) -> None:
+    # a flat path (the default of a monthly average) is of the average itself
+    r = _monthly_case(tmp_path, None, dt.date(2020, 7, 31))
+    assert r.progress_estimate is None and r.progress_what == "" and r.path_value == 0.4
+    assert (
+        r.progress
+        == vd.PROGRESS_WORDS[vd.judge_interval(r.estimate, r.lower, r.upper, 0.4, "min").verdict]
+    )

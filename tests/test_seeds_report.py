@@ -234,3 +234,54 @@ def test_stv_difference_in_differences_against_the_national_trend(analysis) -> N
     did = c.estimate - d_nat
     row = f"{fmt_pp(did)} {fmt_ci(c.lower - d_nat, c.upper - d_nat, kind='pp')}"
     assert row.replace("\u00a0", " ") in text
+
+
+def test_stv_figure_draws_the_clustered_intervals_of_the_section(analysis, monkeypatch) -> None:
+    # the monthly figure's band and end-level box are the person-clustered intervals the
+    # section's text and the scorecard state, not Wilson intervals
+    import numpy as np
+    import pandas as pd
+
+    from evalkit import measures, stock
+    from evalkit.baseline import wilson
+    from evalkit.report import seed_figures as sf
+    from evalkit.report.seeds import stv as stv_section
+
+    a = analysis("ringkobing-skjern-stv")
+    calls: list[dict] = []
+    real = sf.plot_monthly
+
+    def spy(series, **kw):
+        calls.append({"series": series, **kw})
+        return real(series, **kw)
+
+    monkeypatch.setattr(stv_section.sf, "plot_monthly", spy)
+    html = stv_section.virksomhedsrettet_maaned(a)
+    assert len(calls) == 2 and "Wilson" not in _text(html)
+    by_id = {r.id: r for r in a.criteria}
+    for call, (group, cid) in zip(
+        calls,
+        [
+            ("aktivitetsparat", "aktivitetsparate_25pp"),
+            ("ressourceforloeb", "ressourceforloeb_20pp"),
+        ],
+        strict=True,
+    ):
+        (band,) = call["series"].values()
+        people = a.participants[a.participants["target_group"] == group]
+        months = pd.DatetimeIndex(band["month"])
+        s_ = stock.monthly_stock(people, a.data.status, months, stock.GROUP_BENEFITS[group])
+        y = measures.monthly_activity(people, a.data.activities, a.data.status, months) & s_
+        for k in (0, len(months) // 2, len(months) - 1):
+            w = np.zeros(len(months))
+            w[k] = 1.0
+            c = stock.clustered_share_contrast(y, s_, w).to_estimate()
+            assert band["lower"].iloc[k] == pytest.approx(c.lower, rel=1e-9)
+            assert band["upper"].iloc[k] == pytest.approx(c.upper, rel=1e-9)
+            wil = wilson(int(band["x"].iloc[k]), int(band["n"].iloc[k]))
+            assert band["lower"].iloc[k] != pytest.approx(wil.lower, rel=1e-6)
+        # the end-level box is the interval of the end level in the scorecard's criterion
+        ((_, first, last, est, lo, hi),) = call["levels"]
+        d = by_id[cid].details
+        assert first == pd.Timestamp("2018-10-01") and last == pd.Timestamp("2018-12-01")
+        assert (est, lo, hi) == pytest.approx((d["end_share"], d["end_lower"], d["end_upper"]))

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from evalkit import stock
+from evalkit import measures, stock
 from evalkit.baseline import wilson
 
 FIX = Path(__file__).parent / "fixtures" / "stock"
@@ -298,3 +298,30 @@ def test_end_window_moves_back_to_the_cutoff() -> None:
         stock.end_window("2018-12", "2018-10")
     with pytest.raises(ValueError, match="expected a month written yyyy-mm"):
         stock.end_window("primo 2018", "2018-10")
+
+
+def test_monthly_limits_are_the_clustered_interval_of_each_month() -> None:
+    # the figure's band and the table's interval: each month's share with the same
+    # person-clustered variance as the end level and the change (one month = weight 1)
+    p, st, acts = _stv_frames()
+    end = stock.end_window("2020-10", "2020-11")
+    r = stock.stock_change(p, st, acts, "aktivitetsparat", {"x": 1, "n": 5, "month": "2020-08"},
+                           end)  # fmt: skip
+    months = pd.DatetimeIndex(r.monthly["month"])
+    s = stock.monthly_stock(p, st, months, ["kontanthjaelp"])
+    y = measures.monthly_activity(p, acts, st, months) & s
+    for k in range(len(months)):
+        w = np.zeros(len(months))
+        w[k] = 1.0
+        c = stock.clustered_share_contrast(y, s, w).to_estimate()
+        assert r.monthly["lower"].iloc[k] == pytest.approx(c.lower, rel=1e-12)
+        assert r.monthly["upper"].iloc[k] == pytest.approx(c.upper, rel=1e-12)
+    # by hand for October: 2 of 4, Var = p (1 - p) / (n - 1) = 1/12, Wald
+    oct_ = int(np.flatnonzero(months == T("2020-10-01"))[0])
+    half = 1.959963984540054 * math.sqrt(0.25 / 3)
+    assert r.monthly["lower"].iloc[oct_] == pytest.approx(0.5 - half, rel=1e-12)
+    assert r.monthly["upper"].iloc[oct_] == pytest.approx(0.5 + half, rel=1e-12)
+    # a month whose stock has fewer than two persons has no interval
+    lo, hi = stock.monthly_clustered_interval(np.array([[True, True], [False, True]]),
+                                              np.array([[True, True], [False, True]]))  # fmt: skip
+    assert math.isnan(lo[0]) and math.isnan(hi[0]) and hi[1] == pytest.approx(1.0)

@@ -233,6 +233,16 @@ def scorecard(a: Analysis) -> Html:
     rows, classes = [], {}
     for r in a.criteria:
         est, ci = _fmt_estimate(r)
+        remark = (r.progress_remark if status else r.remark) or r.reason
+        if status and r.progress_what and r.progress_estimate is not None:
+            # the path is of another quantity (the month's share): show what is judged
+            est = f"{fmt_percent(r.progress_estimate)} ({r.progress_what})"
+            ci = fmt_ci(r.progress_lower, r.progress_upper)
+            remark = (
+                f"Delmålet gælder {r.progress_what} (n = {fmt_count(r.progress_n)}); "
+                f"gennemsnittet over perioden til nu er {_fmt_estimate(r)[0]}. "
+                f"{remark[:1].upper()}{remark[1:]}"
+            )
         row = {"Succeskriterium": r.label, ("Slutmål" if status else "Mål"): _fmt_target(r)}
         if status:
             row[f"Delmål pr. {fmt_date(a.cutoff)}"] = (
@@ -249,7 +259,7 @@ def scorecard(a: Analysis) -> Html:
                 "95 %-konfidensinterval": ci,
                 "n": fmt_count(r.n) if r.n else "–",
                 "Vurdering": cell,
-                "Bemærkning": (r.progress_remark if status else r.remark) or r.reason,
+                "Bemærkning": remark,
             }
         )
         rows.append(row)

@@ -137,6 +137,7 @@ def plot_monthly(
     references: Mapping[str, pd.Series] | None = None,
     targets: Sequence[tuple[str, float]] = (),
     points: Sequence[tuple[str, pd.Timestamp, float]] = (),
+    levels: Sequence[tuple[str, pd.Timestamp, pd.Timestamp, float, float, float]] = (),
     ylabel: str = "Andel",
     title: str | None = None,
     ax=None,
@@ -153,6 +154,10 @@ def plot_monthly(
         Horizontal dotted target lines.
     points : sequence of (label, month, value)
         Single marked values, e.g. the application's baseline.
+    levels : sequence of (label, first month, last month, estimate, lower, upper)
+        A level over a window of months with its interval, e.g. STV's end level (the
+        average of the end window): a horizontal bar across the window and a box from
+        ``lower`` to ``upper``.
     """
     created = ax is None
     if created:
@@ -180,6 +185,12 @@ def plot_monthly(
     for k, (label, month, value) in enumerate(points):
         ax.plot([month], [value], marker="D", markersize=7, linestyle="none",
                 color=colors[(len(series) + 6 + k) % 10], label=label)  # fmt: skip
+    for k, (label, first, last, est, lower, upper) in enumerate(levels):
+        span = pd.DatetimeIndex([pd.Timestamp(first), pd.Timestamp(last)])
+        color = "0.15" if k == 0 else colors[(len(series) + 8 + k) % 10]
+        ax.fill_between(span, [lower, lower], [upper, upper], color=color, alpha=0.22,
+                        linewidth=0)  # fmt: skip
+        ax.plot(span, [est, est], color=color, linewidth=3, label=label)
     ax.yaxis.set_major_formatter(_PERCENT)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(ylabel)

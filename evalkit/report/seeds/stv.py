@@ -51,11 +51,11 @@ def _end_months(a: Analysis, crit: dict) -> pd.DatetimeIndex:
     return stock.end_window(first, last, cutoff=a.cutoff)
 
 
-def _monthly_wilson(monthly: pd.DataFrame, thr: int) -> pd.DataFrame:
-    """Monthly shares with Wilson limits; NaN where the month must be hidden."""
+def _monthly_bands(monthly: pd.DataFrame, thr: int) -> pd.DataFrame:
+    """Monthly shares with their person-clustered limits (:func:`stock.stock_change`'s
+    ``monthly``, the variance of the end level and the change); NaN where the month must
+    be hidden."""
     out = monthly.copy()
-    lims = sm._wilson_columns(out["x"].to_numpy(), out["n"].to_numpy(), 0.05)
-    out["lower"], out["upper"] = lims["lower"].to_numpy(), lims["upper"].to_numpy()
     hide = [n == 0 or suppress_share(int(x), int(n), thr).suppressed
             for x, n in zip(out["x"], out["n"], strict=True)]  # fmt: skip
     out.loc[hide, ["share", "lower", "upper"]] = math.nan
@@ -120,9 +120,10 @@ def virksomhedsrettet_maaned(a: Analysis) -> Html:
         "kommer til og går fra. «Ved udgangen» af projektet er gennemsnittet af "
         "slutvinduets måneder. De samme personer indgår i flere måneder, så "
         "konfidensintervallerne for niveauet ved udgangen og for ændringen bruger den "
-        "klyngerobuste varians på personniveau (Liang og Zeger 1986). Figuren viser hver "
-        "måneds andel med Wilsons 95 %-konfidensbånd, baseline (ruder), målene (prikket) "
-        "og landsgennemsnittet (stiplet, Jobindsats).</p>"
+        "klyngerobuste varians på personniveau (Liang og Zeger 1986). Figuren og tabellen "
+        "viser hver måneds andel med sit 95 %-konfidensinterval efter samme metode, "
+        "niveauet ved udgangen med sit interval (den vandrette bjælke over slutvinduet), "
+        "baseline (ruder), målene (prikket) og landsgennemsnittet (stiplet, Jobindsats).</p>"
     )
     did_rows: list[dict[str, str]] = []
     for group in a.config.target_groups:
@@ -144,7 +145,7 @@ def virksomhedsrettet_maaned(a: Analysis) -> Html:
             out.append(f"<p>{_e(gname.capitalize())}: kan ikke afgøres (bestanden kan ikke "
                        "opgøres).</p>")  # fmt: skip
             continue
-        sh = _monthly_wilson(r.monthly, thr)
+        sh = _monthly_bands(r.monthly, thr)
         nat = _national(a, group, sh["month"])
         targets = []
         for crit, _ in crits:
@@ -167,10 +168,16 @@ def virksomhedsrettet_maaned(a: Analysis) -> Html:
             + (f"; mål {', '.join(_pct(t) for _, t in targets)}" if targets else "")
             + ("; landsgennemsnittet vist stiplet" if nat is not None else "")
         )
+        levels = []
+        if not _hidden(r, thr):
+            e = r.end_level
+            levels.append((f"Ved udgangen ({fmt_percent(e.estimate)}, 95 %-KI)",
+                           r.end_months[0], r.end_months[-1], e.estimate, e.lower, e.upper))  # fmt: skip
         fig = sf.plot_monthly(
             {f"{gname.capitalize()} (bestand {n_range})": sh},
             references={"Landsgennemsnit": nat} if nat is not None else None,
-            targets=targets, points=points, ylabel="Andel i virksomhedsrettet indsats",
+            targets=targets, points=points, levels=levels,
+            ylabel="Andel i virksomhedsrettet indsats",
         )  # fmt: skip
         out.append(f"<h3>{_e(gname.capitalize())}</h3>")
         out.append(_baseline_text(r, thr))

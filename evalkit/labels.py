@@ -84,6 +84,7 @@ ACTIVITY_TYPES: dict[str, str] = {
     "kursus": "kursus",
     "samtale": "samtale",
     "virksomhedsbesoeg": "virksomhedsbesøg",
+    "registrering": "registrering",
 }
 #: Arms of the participants table.
 ARMS: dict[str, str] = {"indsats": "deltagere", "sammenligning": "sammenligningsgruppe"}

@@ -70,6 +70,7 @@ ACTIVITY_TYPES: tuple[str, ...] = (
     "kursus",
     "samtale",
     "virksomhedsbesoeg",
+    "registrering",
 )
 ARMS: tuple[str, ...] = ("indsats", "sammenligning")
 SEXES: tuple[str, ...] = ("K", "M")

@@ -16,6 +16,8 @@ in ``docs/definitions.md``.
 | ``loennede_timer_stigning`` | 004 | the rise in the share in paid hours (bilag 2) |
 | ``gruppe2_rehabilitering`` | 004 | group 2 into ressourceforløb, fleksjob, førtidspension |
 | ``bestand_maaned`` | 001 | the gross target group: the month's stock at the start |
+| ``registreringer`` | 001, 004 | a CV (in job functions), a beskæftigelsesmål, group 3 assessed |
+| ``pladser_i_brug`` | 001 | the fixed places in use (virksomhedscentre, træningsbaner, ...) |
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ __all__ = [
     "jobsamtaler_6_months",
     "mentor_in_praktik",
     "paid_hours_rise",
+    "places_in_use",
+    "registrations",
     "rhythm_of_followup",
     "workshop_2_weeks",
 ]
@@ -220,3 +224,86 @@ def gross_target_group(ctx: PromiseContext, promise: Promise) -> Estimate:
     n = int(stock.monthly_stock(p, ev.status, pd.DatetimeIndex([month]), benefits).sum())
     return Estimate(float(n), math.nan, math.nan, n=n, method="registeropgørelse",
                     details={"month": month.strftime("%Y-%m")})  # fmt: skip
+
+
+def _details(promise: Promise, key: str) -> list[str]:
+    value = promise.args.get(key)
+    if isinstance(value, str):
+        value = [value]
+    if not value or not all(isinstance(v, str) for v in value):
+        raise NotMeasured(
+            f"løftet mangler args.{key} (en liste af registreringer) i konfigurationen"
+        )
+    return list(value)
+
+
+@register_measure("registreringer")
+def registrations(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Share of the participants with every listed registration by the cutoff.
+
+    A registration is an activity ``registrering`` on the day it was made, its ``detail``
+    saying what (``args.details``, all required). Seed 001: "Alle borgere skal have et CV,
+    hvor kompetencerne opgøres i jobfunktioner" (``[cv i jobfunktioner]``); seed 004: "I
+    2018 blev der indført krav om, at alle aktivitetsparate borgere skulle have et CV samt
+    et beskæftigelsesmål" (``[cv, beskæftigelsesmål]``); 004, group 3: "vurderet hver
+    enkelt borger i gruppe 3. Der er efterfølgende givet tilbagemelding til koordinerende
+    sagsbehandler" (``[vurdering med handicap og psykiatri, tilbagemelding til
+    koordinerende sagsbehandler]``, ``subgroup: gruppe 3``). The persons are all the
+    project's participants (of ``group``/``subgroup``) started by the cutoff; a
+    registration counts when dated on or before it, also from before the start (a CV
+    made earlier). The promise is about every citizen of the project, so the share is a
+    register count of the whole group: exact, no interval.
+    """
+    acts = _activities(ctx)
+    wanted = _details(promise, "details")
+    p = _people(ctx, promise)
+    if len(p) < ctx.evaluation.threshold:
+        raise NotMeasured(f"for få personer (n < {ctx.evaluation.threshold})")
+    reg = acts[(acts["type"] == "registrering") & acts["detail"].isin(wanted)]
+    reg = reg[
+        (reg["start_date"] <= pd.Timestamp(ctx.cutoff)) & reg["person_id"].isin(p["person_id"])
+    ]
+    kinds = reg.drop_duplicates(["person_id", "detail"]).groupby("person_id")["detail"].size()
+    x = int((kinds == len(set(wanted))).sum())
+    return Estimate(x / len(p), math.nan, math.nan, n=len(p), method="registeropgørelse",
+                    details={"x": x})  # fmt: skip
+
+
+@register_measure("pladser_i_brug")
+def places_in_use(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """Average number of participants per month in a praktik on the listed kinds of place.
+
+    Seed 001, 2. spor: "Virksomhedscentre: 60 faste pladser Træningsbaner: 30 faste
+    pladser Forhåndsaftaler: 30 pladser". The project's own figures count the places
+    established; this counts their use: the persons with a ``virksomhedspraktik`` whose
+    ``detail`` is one of ``args.details`` (``virksomhedscenter``, ``træningsbane``,
+    ``forhåndsaftale``) overlapping the month, averaged over the last ``args.months``
+    (default 3) whole months up to the cutoff ("ved udgangen", as the success criteria's
+    end window). One person holds one place. A register count: exact, no interval; the
+    months and their counts are in ``details``.
+    """
+    acts = _activities(ctx)
+    kinds = _details(promise, "details")
+    k = int(promise.args.get("months", 3))
+    p = _people(ctx, promise)
+    cutoff = pd.Timestamp(ctx.cutoff)
+    last = (cutoff + pd.Timedelta(days=1)).replace(day=1) - pd.DateOffset(months=1)
+    months = pd.date_range(last - pd.DateOffset(months=k - 1), last, freq="MS")
+    start = pd.Timestamp(ctx.config.period.start).replace(day=1)
+    months = months[months >= start]
+    if len(months) == 0:
+        raise NotMeasured("ingen hel måned i projektperioden før opgørelsesdatoen")
+    a = acts[(acts["type"] == "virksomhedspraktik") & acts["detail"].isin(kinds)
+             & acts["person_id"].isin(p["person_id"])]  # fmt: skip
+    s = a["start_date"].to_numpy(dtype="datetime64[ns]")
+    e = a["end_date"].fillna(pd.Timestamp.max).to_numpy(dtype="datetime64[ns]")
+    m0 = months.to_numpy(dtype="datetime64[ns]")
+    m1 = (months + pd.offsets.MonthEnd(0)).to_numpy(dtype="datetime64[ns]")
+    overlap = (s[:, None] <= m1[None, :]) & (e[:, None] >= m0[None, :])
+    ids = a["person_id"].to_numpy()
+    counts = [int(pd.unique(ids[overlap[:, j]]).size) for j in range(len(months))]
+    avg = float(sum(counts) / len(counts))
+    return Estimate(avg, math.nan, math.nan, n=int(pd.unique(ids[overlap.any(axis=1)]).size),
+                    method="registeropgørelse, gennemsnit pr. måned",
+                    details={"months": [m.strftime("%Y-%m") for m in months],
+                             "counts": counts})  # fmt: skip

@@ -171,7 +171,7 @@ def monthly_clustered_interval(
     --------
     >>> y = np.array([[1, 0], [1, 1], [0, 1], [0, 0]], bool)
     >>> lo, hi = monthly_clustered_interval(y, np.ones((4, 2), bool))
-    >>> [round(v, 4) for v in (lo[0], hi[0])]
+    >>> [round(float(v), 4) for v in (lo[0], hi[0])]
     [-0.0658, 1.0658]
     """
     alpha = check_alpha(alpha)

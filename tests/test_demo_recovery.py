@@ -288,3 +288,107 @@ def test_aalborg_promises_cover_planted(aalborg):
 def test_ringkobing_followup_every_4_weeks_covers_planted(ringkobing):
     r = next(r for r in ringkobing.promises.results if r.id == "opfoelgning_4_uger")
     assert r.lower <= PLANTED["ringkobing-skjern-stv"]["p_followup_4_weeks"] <= r.upper, r
+
+
+# --------------------------------------------------------------------------- registrations and places
+# Each promise measure is recomputed here from the raw demo files with pandas alone (not
+# through evalkit's loaders or measures), and the planted probability must lie in the
+# Wilson interval of the persons it applies to.
+def _raw(demo_root, slug: str, name: str) -> pd.DataFrame:
+    folder = demo_root / "data_raw" / "demo" / slug
+    path = next(folder.glob(f"{name}.*"))
+    if path.suffix == ".xlsx":
+        return pd.read_excel(path, sheet_name="data")
+    frame = pd.read_csv(path, sep=";", encoding="cp1252", decimal=",", dtype=str)
+    for col in ("startdato", "slutdato"):
+        frame[col] = pd.to_datetime(frame[col], format="%d-%m-%Y")
+    return frame
+
+
+def _has_all(acts: pd.DataFrame, ids: pd.Series, details: list[str], day: str) -> pd.Series:
+    reg = acts[(acts["aktivitet"] == "registrering") & (acts["startdato"] <= pd.Timestamp(day))]
+    has = pd.Series(True, index=ids.index)
+    for d in details:
+        has &= ids.isin(reg.loc[reg["detalje"] == d, "person_id"])
+    return has
+
+
+def test_ringkobing_cv_for_everyone_from_the_raw_files(ringkobing, demo_root):
+    # "Alle borgere skal have et CV, hvor kompetencerne opgøres i jobfunktioner"
+    truth = PLANTED["ringkobing-skjern-stv"]
+    people = _raw(demo_root, "ringkobing-skjern-stv", "deltagere")
+    acts = _raw(demo_root, "ringkobing-skjern-stv", "aktiviteter")
+    people = people[(people["arm"] == "indsats") & (people["startdato"] <= "2018-12-31")]
+    has = _has_all(acts, people["person_id"], ["cv i jobfunktioner"], "2018-12-31")
+    r = next(r for r in ringkobing.promises.results if r.id == "cv_alle")
+    assert (r.estimate, r.n) == (pytest.approx(has.mean(), rel=1e-12), len(people))
+    assert np.isnan(r.lower) and r.deviation() == "lavere end planlagt"
+    # persons whose 120 days have passed: p_cv x p_cv_jobfunktioner = 0.782
+    done = people["startdato"] <= pd.Timestamp("2018-12-31") - pd.Timedelta(days=120)
+    est = wilson(int(has[done].sum()), int(done.sum()))
+    assert est.covers(truth["p_cv"] * truth["p_cv_jobfunktioner"]), est
+
+
+def test_ringkobing_fixed_places_in_use_from_the_raw_files(ringkobing, demo_root):
+    # "Virksomhedscentre: 60 faste pladser Træningsbaner: 30 faste pladser Forhåndsaftaler:
+    # 30 pladser": persons in praktik on each kind of place, average of Oct-Dec 2018
+    truth = PLANTED["ringkobing-skjern-stv"]
+    acts = _raw(demo_root, "ringkobing-skjern-stv", "aktiviteter")
+    praktik = acts[acts["aktivitet"] == "virksomhedspraktik"]
+    by = {r.id: r for r in ringkobing.promises.results}
+
+    def in_use(kinds: list[str]) -> float:
+        a = praktik[praktik["detalje"].isin(kinds)]
+        counts = []
+        for m in ("2018-10", "2018-11", "2018-12"):
+            first = pd.Timestamp(m + "-01")
+            last = first + pd.offsets.MonthEnd(0)
+            on = (a["startdato"] <= last) & (a["slutdato"].isna() | (a["slutdato"] >= first))
+            counts.append(a.loc[on, "person_id"].nunique())
+        return sum(counts) / 3
+
+    cases = {"pladser_i_brug_virksomhedscentre": (["virksomhedscenter"], 60),
+             "pladser_i_brug_traeningsbaner": (["træningsbane"], 30),
+             "pladser_i_brug_forhaandsaftaler": (["forhåndsaftale"], 30),
+             "pladser_brugt": (["virksomhedscenter", "træningsbane", "forhåndsaftale"], 120)}  # fmt: skip
+    for pid, (kinds, planned) in cases.items():
+        r = by[pid]
+        assert r.estimate == pytest.approx(in_use(kinds), rel=1e-12), pid
+        assert r.promise.planned.value == planned and np.isnan(r.lower)
+        want = "færre end planlagt" if r.estimate < planned else None
+        assert r.deviation() == want, pid
+    # the planted kinds of place of the praktikker
+    n = len(praktik)
+    for key, detail in (("virksomhedscenter", "virksomhedscenter"), ("traeningsbane", "træningsbane"),
+                        ("forhaandsaftale", "forhåndsaftale"),
+                        ("individuel", "individuel aftale")):  # fmt: skip
+        est = wilson(int((praktik["detalje"] == detail).sum()), n)
+        assert est.covers(truth[f"p_place_{key}"]), (key, est)
+
+
+def test_flere_skal_med_cv_goal_and_group_3_from_the_raw_files(flere, demo_root):
+    # "krav om, at alle aktivitetsparate borgere skulle have et CV samt et
+    # beskæftigelsesmål"; group 3 "drøftet og vurderet ... givet tilbagemelding"
+    truth = PLANTED["herning-flere-skal-med"]
+    people = _raw(demo_root, "herning-flere-skal-med", "deltagere")
+    acts = _raw(demo_root, "herning-flere-skal-med", "aktiviteter")
+    people = people[people["arm"] == "indsats"]
+    by = {r.id: r for r in flere.promises.results}
+    both = _has_all(acts, people["person_id"], ["cv", "beskæftigelsesmål"], "2019-08-31")
+    r = by["cv_beskaeftigelsesmaal"]
+    assert (r.estimate, r.n) == (pytest.approx(both.mean(), rel=1e-12), 255)
+    assert wilson(int(both.sum()), len(both)).covers(truth["p_cv_goal_end_2018"])
+    g3 = people[people["gruppe"] == "gruppe 3"]
+    done = _has_all(acts, g3["person_id"], ["vurdering med handicap og psykiatri",
+                    "tilbagemelding til koordinerende sagsbehandler"], "2019-08-31")  # fmt: skip
+    r3 = by["gruppe3_vurdering"]
+    assert (r3.estimate, r3.n) == (pytest.approx(done.mean(), rel=1e-12), len(g3))
+    planted = truth["p_group3_vurdering"] * truth["p_group3_tilbagemelding"]
+    assert wilson(int(done.sum()), len(done)).covers(planted)
+    # at the status date (30 September 2018) fewer have both: registrations after it are cut
+    from evalkit.report.analysis import prepare
+
+    status = prepare(flere.config.path, "statusrapport", generated=GENERATED)
+    rs = next(r for r in status.promises.results if r.id == "cv_beskaeftigelsesmaal")
+    early = _has_all(acts, people["person_id"], ["cv", "beskæftigelsesmål"], "2018-09-30")
+    assert rs.estimate == pytest.approx(early.mean(), rel=1e-12) and rs.estimate < r.estimate

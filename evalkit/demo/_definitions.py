@@ -226,3 +226,108 @@ def aalborg_contacts(seed: int, slug: str, participants: pd.DataFrame) -> pd.Dat
                       "end_date": pd.DatetimeIndex(ws + np.timedelta64(9, "D")),
                       "detail": "cv- og jobværksted", "completed": True}),
     ], ignore_index=True)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- registrations
+def _registrations(ids: np.ndarray, dates: np.ndarray, detail: str | np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({
+        "person_id": ids,
+        "type": "registrering",
+        "start_date": pd.DatetimeIndex(dates),
+        "end_date": pd.DatetimeIndex(dates),
+        "detail": detail,
+    })  # fmt: skip
+
+
+def stv_cv(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataFrame:
+    """001: "Alle borgere skal have et CV, hvor kompetencerne opgøres i jobfunktioner".
+
+    A share ``p_cv`` of the participants get a CV (``registrering``) on a day 0-119
+    after their start; a share ``p_cv_jobfunktioner`` of those CVs state the competences
+    in job functions (detail ``cv i jobfunktioner``), the others not (``cv``).
+    """
+    rng = _rng(seed, slug, 20)
+    truth = PLANTED[slug]
+    ids = participants["person_id"].to_numpy()
+    start = participants["start_date"].to_numpy(dtype="datetime64[D]")
+    has = rng.random(len(ids)) < truth["p_cv"]
+    day = rng.integers(0, 120, len(ids))
+    functions = rng.random(len(ids)) < truth["p_cv_jobfunktioner"]
+    detail = np.where(functions, "cv i jobfunktioner", "cv")
+    date = start + day.astype("timedelta64[D]")
+    return _registrations(ids[has], date[has], detail[has])
+
+
+def stv_places(seed: int, slug: str, companies: pd.DataFrame, k: int = 21) -> pd.DataFrame:
+    """001: the kind of place of each virksomhedspraktik (``detail``).
+
+    The fixed places of the application ("Virksomhedscentre: 60 faste pladser,
+    Træningsbaner: 30 faste pladser, Forhåndsaftaler: 30 pladser") and model 3 ("Virksomheden
+    opsøges når en borger matches"): each praktik is in a virksomhedscenter, on a
+    træningsbane, on a forhåndsaftale or on an individual agreement with the shares
+    ``p_place_*``. The pay of an STV praktik is not used, so its detail holds the place.
+    """
+    rng = _rng(seed, slug, k)
+    truth = PLANTED[slug]
+    kinds = ("virksomhedscenter", "træningsbane", "forhåndsaftale", "individuel aftale")
+    p = [truth[f"p_place_{k}"] for k in ("virksomhedscenter", "traeningsbane", "forhaandsaftale",
+                                        "individuel")]  # fmt: skip
+    out = companies.copy()
+    praktik = (out["type"] == "virksomhedspraktik").to_numpy()
+    out.loc[praktik, "detail"] = rng.choice(kinds, int(praktik.sum()), p=p)
+    return out
+
+
+def fsm_cv_goal(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataFrame:
+    """004: "I 2018 blev der indført krav om, at alle aktivitetsparate borgere skulle have
+    et CV samt et beskæftigelsesmål".
+
+    A CV (``registrering``/``cv``): a share ``p_cv_before`` have one from before the
+    project (a day 30-400 before the start); of the others a share ``p_cv_2018`` get one
+    on a day in 2018. A beskæftigelsesmål (``beskæftigelsesmål``) likewise with
+    ``p_goal_before`` and ``p_goal_2018``. So by the end of 2018 the share with both is
+    ``(b + (1 - b) q)`` for each, multiplied (``p_cv_goal_end_2018``).
+    """
+    rng = _rng(seed, slug, 22)
+    truth = PLANTED[slug]
+    ids = participants["person_id"].to_numpy()
+    start = participants["start_date"].to_numpy(dtype="datetime64[D]")
+    y2018 = np.datetime64("2018-01-01")
+    frames = []
+    for detail, before, during in (("cv", "p_cv_before", "p_cv_2018"),
+                                   ("beskæftigelsesmål", "p_goal_before", "p_goal_2018")):  # fmt: skip
+        old = rng.random(len(ids)) < truth[before]
+        new = ~old & (rng.random(len(ids)) < truth[during])
+        date = np.where(
+            old,
+            start - rng.integers(30, 401, len(ids)).astype("timedelta64[D]"),
+            y2018 + rng.integers(0, 365, len(ids)).astype("timedelta64[D]"),
+        )
+        has = old | new
+        frames.append(_registrations(ids[has], date[has], detail))
+    return pd.concat(frames, ignore_index=True)
+
+
+def fsm_group3(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataFrame:
+    """004, group 3: "Projektlederen og leder fra Handicap og psykiatri har sammen drøftet
+    og vurderet hver enkelt borger i gruppe 3. Der er efterfølgende givet tilbagemelding
+    til koordinerende sagsbehandler".
+
+    A share ``p_group3_vurdering`` of group 3 are assessed (``registrering``/``vurdering
+    med handicap og psykiatri``) on a day 14-179 after the start; of those a share
+    ``p_group3_tilbagemelding`` get a feedback to the coordinating caseworker
+    (``tilbagemelding til koordinerende sagsbehandler``) 3-30 days later.
+    """
+    rng = _rng(seed, slug, 23)
+    truth = PLANTED[slug]
+    g3 = participants[participants["subgroup"] == "gruppe 3"]
+    ids = g3["person_id"].to_numpy()
+    start = g3["start_date"].to_numpy(dtype="datetime64[D]")
+    assessed = rng.random(len(ids)) < truth["p_group3_vurdering"]
+    day = start + rng.integers(14, 180, len(ids)).astype("timedelta64[D]")
+    fed = assessed & (rng.random(len(ids)) < truth["p_group3_tilbagemelding"])
+    back = day + rng.integers(3, 31, len(ids)).astype("timedelta64[D]")
+    return pd.concat([
+        _registrations(ids[assessed], day[assessed], "vurdering med handicap og psykiatri"),
+        _registrations(ids[fed], back[fed], "tilbagemelding til koordinerende sagsbehandler"),
+    ], ignore_index=True)  # fmt: skip

@@ -27,6 +27,15 @@ PLANTED: dict[str, dict[str, float]] = {
         "share_virksomhedsrettet_end_ressourceforloeb": 0.43,
         # a follow-up is held in each 4-week period of a company-based course
         "p_followup_4_weeks": 0.8,
+        # a CV on a day 0-119 after the start; its competences stated in job functions
+        "p_cv": 0.92,
+        "p_cv_jobfunktioner": 0.85,
+        # the kind of place of a virksomhedspraktik (the rest on an individual agreement,
+        # model 3), so the fixed places are used near, mostly below, what is established
+        "p_place_virksomhedscenter": 0.22,
+        "p_place_traeningsbane": 0.10,
+        "p_place_forhaandsaftale": 0.07,
+        "p_place_individuel": 0.61,
     },
     "hedensted-samtale": {
         "p_involving_jobparat": 0.88,
@@ -67,5 +76,14 @@ PLANTED: dict[str, dict[str, float]] = {
         "share_gruppe1_end": 0.50,
         # group 2 before the rehabiliteringsteam: ressourceforløb, fleksjob, førtidspension
         "p_group2_rehab": 0.55,
+        # a CV and a beskæftigelsesmål: from before the project, or registered in 2018
+        "p_cv_before": 0.5,
+        "p_cv_2018": 0.9,
+        "p_goal_before": 0.3,
+        "p_goal_2018": 0.88,
+        "p_cv_goal_end_2018": (0.5 + 0.5 * 0.9) * (0.3 + 0.7 * 0.88),
+        # group 3 assessed with Handicap og psykiatri, and feedback to the caseworker
+        "p_group3_vurdering": 0.95,
+        "p_group3_tilbagemelding": 0.9,
     },
 }

@@ -150,7 +150,7 @@ PROJECTS: dict[str, DemoProject] = {
                 "aktivitetsparat": (0.146, 0.40),
                 "ressourceforloeb": (0.23, 0.43),
             },
-            extras=("pct_column", "followups_4w"),
+            extras=("pct_column", "followups_4w", "places", "cv"),
             # new members of the target group keep the month's stock near its size
             inflow={"aktivitetsparat": 2.4, "ressourceforloeb": 0.8},
         ),
@@ -191,7 +191,14 @@ PROJECTS: dict[str, DemoProject] = {
             file_format="csv-dk",
             status_layout="long",
             monthly_activity={"gruppe 1": (0.30, 0.50), "gruppe 2": (0.12, 0.2)},
-            extras=("subgroups", "other_kommuner", "pct_all", "group2_rehab", "fsm_benchmarks"),
+            extras=(
+                "subgroups",
+                "other_kommuner",
+                "pct_all",
+                "group2_rehab",
+                "fsm_benchmarks",
+                "cv_goal",
+            ),
         ),
     ]
 }
@@ -430,12 +437,19 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
                     >= (entry.astype("datetime64[M]").astype("datetime64[ns]")[:, None])
                 )
             acts.append(_company_activities(gen, participants, rows, active, months))
+            if "places" in spec.extras:  # side stream: the kind of place of a praktik
+                acts[-1] = dfn.stv_places(seed, spec.slug, acts[-1], k=21 if gen is rng else 24)
             if "followups_4w" in spec.extras:  # side stream: follow-up every 4 weeks
                 acts.append(dfn.followups(seed, spec.slug, acts[-1], 28,
                                           PLANTED[spec.slug]["p_followup_4_weeks"], "opfølgning",
                                           k=18 if gen is rng else 19))  # fmt: skip
     if "contacts" in spec.extras:  # side stream: job conversations and the workshop
         acts.append(dfn.aalborg_contacts(seed, spec.slug, participants[is_part]))
+    if "cv" in spec.extras:  # side stream: a CV in job functions (001)
+        acts.append(dfn.stv_cv(seed, spec.slug, participants[is_part]))
+    if "cv_goal" in spec.extras:  # side streams: CV and beskæftigelsesmål, group 3 (004)
+        acts.append(dfn.fsm_cv_goal(seed, spec.slug, participants[is_part]))
+        acts.append(dfn.fsm_group3(seed, spec.slug, participants[is_part]))
     activities = (
         pd.concat(acts, ignore_index=True)
         if acts

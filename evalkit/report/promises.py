@@ -126,6 +126,8 @@ def _cells(a: Analysis, r: PromiseResult) -> tuple[str, str, str]:
     if p.source == "measure":
         if r.suppressed:
             result = _HIDDEN
+        elif p.unit == "andel" and not math.isfinite(r.lower):  # a register count: exact
+            result = f"{fmt_percent(r.estimate)} af {fmt_count(r.n)} (registeropgørelse)"
         elif p.unit == "andel":
             result = f"{fmt_percent(r.estimate)} {fmt_ci(r.lower, r.upper)}, n = {fmt_count(r.n)}"
         elif math.isfinite(r.lower):

@@ -18,6 +18,7 @@ in ``docs/definitions.md``.
 | ``bestand_maaned`` | 001 | the gross target group: the month's stock at the start |
 | ``registreringer`` | 001, 004 | a CV (in job functions), a beskæftigelsesmål, group 3 assessed |
 | ``pladser_i_brug`` | 001 | the fixed places in use (virksomhedscentre, træningsbaner, ...) |
+| ``virksomhedsrettet_mod_sammenligning`` | 003 | more begin a company-based offer or hours |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from evalkit.promises import NotMeasured, Promise, PromiseContext, register_meas
 from evalkit.results import Estimate
 
 __all__ = [
+    "company_offer_vs_comparison",
     "gross_target_group",
     "group2_rehabilitation",
     "jobsamtaler_6_months",
@@ -307,3 +309,69 @@ def places_in_use(ctx: PromiseContext, promise: Promise) -> Estimate:
                     method="registeropgørelse, gennemsnit pr. måned",
                     details={"months": [m.strftime("%Y-%m") for m in months],
                              "counts": counts})  # fmt: skip
+
+
+_COMPANY_OFFERS = ("virksomhedspraktik", "loentilskud", "smaajob")
+
+
+@register_measure("virksomhedsrettet_mod_sammenligning")
+def company_offer_vs_comparison(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """More participants than comparable non-participants begin a company-based offer.
+
+    Seed 003, kortsigtede succeskriterier: "Flere ledige kommer i gang med et
+    virksomhedsrettet tilbud og ordinær løntimer". The outcome per person: a company-based
+    activity (``args.types``, default virksomhedspraktik, løntilskud, småjob) begun, or
+    ordinary hours (> 0) in a week not self-supporting, within ``args.weeks`` (default
+    26) weeks of the start. "Flere" is read against the kommune's comparison pool (arm
+    ``sammenligning``, the same period): participants' share minus the pool's share
+    weighted to look like the participants on ``comparison.covariates`` (ATT weights,
+    :func:`evalkit.compare.ipw_att`, M-estimation standard error, R-tested). Persons whose
+    window has not ended by the cutoff are left out. In procentpoint (5.0 = 5
+    procentpoint); ``details`` has both shares and their n.
+    """
+    from evalkit.compare import ipw_att
+
+    acts = _activities(ctx)
+    ev = ctx.evaluation
+    covariates = list(ctx.config.comparison.get("covariates", []))
+    if not covariates:
+        raise NotMeasured("konfigurationen har ingen sammenligningsgruppe (comparison.covariates)")
+    weeks = int(promise.args.get("weeks", 26))
+    types = list(promise.args.get("types", _COMPANY_OFFERS))
+    p = ev.participants
+    end = p["start_date"] + pd.Timedelta(days=7 * weeks)
+    p = p[end <= pd.Timestamp(ctx.cutoff)].dropna(subset=covariates)
+    arms = p["arm"].value_counts()
+    if arms.get("indsats", 0) < ev.threshold or arms.get("sammenligning", 0) < ev.threshold:
+        raise NotMeasured(
+            f"for få deltagere eller personer i sammenligningsgruppen, der er fulgt {weeks} uger"
+        )
+    start = p.set_index("person_id")["start_date"]
+    a = acts[acts["type"].isin(types) & acts["person_id"].isin(start.index)]
+    s0 = start.reindex(a["person_id"]).to_numpy()
+    began = (a["start_date"].to_numpy() >= s0) & (
+        a["start_date"].to_numpy() < s0 + pd.Timedelta(days=7 * weeks).to_timedelta64()
+    )
+    hit = set(a.loc[began, "person_id"])
+    st = ev.status
+    if st is not None and "hours" in st.columns:
+        paid = st[(st["hours"] > 0) & (st["status"] != "selvforsoergende")
+                  & st["person_id"].isin(start.index)]  # fmt: skip
+        w0 = start.reindex(paid["person_id"]).to_numpy()
+        wk = paid["week"].to_numpy()
+        inside = (wk >= w0 - pd.Timedelta(days=6).to_timedelta64()) & (
+            wk < w0 + pd.Timedelta(days=7 * weeks).to_timedelta64()
+        )
+        hit |= set(paid.loc[inside, "person_id"])
+    data = p.assign(
+        _t=(p["arm"] == "indsats").astype(int), _y=p["person_id"].isin(hit).astype(float)
+    )
+    est = ipw_att(data, "_t", "_y", covariates, alpha=ev.alpha)
+    d = est.details
+    return Estimate(100 * est.estimate, 100 * est.lower, 100 * est.upper, n=est.n,
+                    method="deltagere mod vægtet sammenligningsgruppe (IPW, ATT), procentpoint",
+                    alpha=est.alpha, se=100 * est.se,
+                    details={"share_participants": d["mean_treated"],
+                             "share_comparison_weighted": d["mean_control_weighted"],
+                             "n_participants": d["n_treated"],
+                             "n_comparison": d["n_control"], "weeks": weeks})  # fmt: skip

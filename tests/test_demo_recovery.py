@@ -392,3 +392,42 @@ def test_flere_skal_med_cv_goal_and_group_3_from_the_raw_files(flere, demo_root)
     rs = next(r for r in status.promises.results if r.id == "cv_beskaeftigelsesmaal")
     early = _has_all(acts, people["person_id"], ["cv", "beskæftigelsesmål"], "2018-09-30")
     assert rs.estimate == pytest.approx(early.mean(), rel=1e-12) and rs.estimate < r.estimate
+
+
+def test_aalborg_more_begin_a_company_based_offer_than_the_comparison_pool(aalborg, demo_root):
+    # "Flere ledige kommer i gang med et virksomhedsrettet tilbud og ordinær løntimer":
+    # began praktik, løntilskud or småjob, or ordinary hours in a week on benefit, within
+    # 26 weeks of the start; participants against the ATT-weighted comparison pool
+    from evalkit.compare import ipw_att
+
+    truth = PLANTED["aalborg-jobparate"]
+    folder = demo_root / "data_raw" / "demo" / "aalborg-jobparate"
+    people = pd.read_parquet(folder / "deltagere.parquet")
+    acts = pd.read_parquet(folder / "aktiviteter.parquet")
+    st = pd.read_parquet(folder / "ydelser.parquet")
+    cutoff = pd.Timestamp("2020-12-27")
+    people = people[people["startdato"] + pd.Timedelta(weeks=26) <= cutoff].copy()
+    a = acts[acts["aktivitet"].isin(["virksomhedspraktik", "loentilskud", "smaajob"])]
+    a = a.merge(people[["person_id", "startdato"]], on="person_id", suffixes=("", "_p"))
+    began = (a["startdato"] >= a["startdato_p"]) & (
+        a["startdato"] < a["startdato_p"] + pd.Timedelta(weeks=26))  # fmt: skip
+    hit = set(a.loc[began, "person_id"])
+    paid = st[(st["timer"] > 0) & (st["ydelse"].fillna("") != "")]
+    paid = paid.assign(week=pd.to_datetime(paid["uge"].astype(str) + "1", format="%G%V%u"))
+    paid = paid.merge(people[["person_id", "startdato"]], on="person_id")
+    inside = (paid["week"] > paid["startdato"] - pd.Timedelta(days=7)) & (
+        paid["week"] < paid["startdato"] + pd.Timedelta(weeks=26))  # fmt: skip
+    hit |= set(paid.loc[inside, "person_id"])
+    people["t"] = (people["arm"] == "indsats").astype(int)
+    people["y"] = people["person_id"].isin(hit).astype(float)
+    people = people.rename(columns={"alder": "age", "koen": "sex", "herkomst": "origin",
+                                    "uddannelse": "education"})  # fmt: skip
+    ref = ipw_att(people, "t", "y", ["age", "sex", "origin", "education"])
+    r = next(r for r in aalborg.promises.results if r.id == "virksomhedsrettet_tilbud")
+    assert r.status == "beregnet" and r.n == len(people)
+    assert (r.estimate, r.lower, r.upper) == pytest.approx(
+        (100 * ref.estimate, 100 * ref.lower, 100 * ref.upper), rel=1e-9)  # fmt: skip
+    # the planted difference lies in the interval; the participants' share in its Wilson
+    assert r.lower <= 100 * truth["att_company_26"] <= r.upper, r
+    part = people[people["t"] == 1]
+    assert wilson(int(part["y"].sum()), len(part)).covers(truth["p_company_26_indsats"])

@@ -115,7 +115,7 @@ REGISTERS: dict[str, list[tuple[str, str, str]]] = {
         ("reduktion_170", S, "criterion"),
         ("overlevelseskurve", S, "criterion"),
         ("mere_jobsoegende", S, "not_measured"),
-        ("virksomhedsrettet_tilbud", S, "not_measured"),
+        ("virksomhedsrettet_tilbud", S, "measure"),
         ("jobsamtaler_6_mdr", S, "measure"),
         ("vaerksted_2_uger", S, "measure"),
         ("deltagere", I, "participants"),

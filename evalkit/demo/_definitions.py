@@ -331,3 +331,38 @@ def fsm_group3(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataFrame
         _registrations(ids[assessed], day[assessed], "vurdering med handicap og psykiatri"),
         _registrations(ids[fed], back[fed], "tilbagemelding til koordinerende sagsbehandler"),
     ], ignore_index=True)  # fmt: skip
+
+
+def aalborg_offers(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataFrame:
+    """003: "Flere ledige kommer i gang med et virksomhedsrettet tilbud og ordinær løntimer".
+
+    Both arms: a company-based offer (virksomhedspraktik 70 %, løntilskud 30 %) beginning
+    in week 2-25 after the start, with probability ``p_offer_26_indsats`` for participants
+    and ``p_offer_26_pool`` for the comparison pool; the pool's småjob (ordinary hours;
+    the participants' småjob are drawn by the main stream with ``p_smaajob`` 0.8) with
+    ``p_smaajob_pool``, in week 3-19. Independent of the covariates, so the weighted pool
+    has the crude pool's expectation.
+    """
+    rng = _rng(seed, slug, 25)
+    truth = PLANTED[slug]
+    ids = participants["person_id"].to_numpy()
+    start = participants["start_date"].to_numpy(dtype="datetime64[D]")
+    part = (participants["arm"] == "indsats").to_numpy()
+    n = len(ids)
+    offer = rng.random(n) < np.where(part, truth["p_offer_26_indsats"], truth["p_offer_26_pool"])
+    kind = rng.choice(["virksomhedspraktik", "loentilskud"], n, p=[0.7, 0.3])
+    o_start = start + (7 * rng.integers(2, 26, n)).astype("timedelta64[D]")
+    o_len = (7 * rng.integers(4, 14, n) - 3).astype("timedelta64[D]")
+    job = ~part & (rng.random(n) < truth["p_smaajob_pool"])
+    j_start = start + (7 * rng.integers(3, 20, n)).astype("timedelta64[D]")
+    j_len = (7 * rng.integers(4, 26, n) - 3).astype("timedelta64[D]")
+    return pd.concat([
+        pd.DataFrame({"person_id": ids[offer], "type": kind[offer],
+                      "start_date": pd.DatetimeIndex(o_start[offer]),
+                      "end_date": pd.DatetimeIndex(o_start[offer] + o_len[offer]),
+                      "hours": 25.0}),
+        pd.DataFrame({"person_id": ids[job], "type": "smaajob",
+                      "start_date": pd.DatetimeIndex(j_start[job]),
+                      "end_date": pd.DatetimeIndex(j_start[job] + j_len[job]),
+                      "hours": rng.integers(4, 16, int(job.sum())).astype(float)}),
+    ], ignore_index=True)  # fmt: skip

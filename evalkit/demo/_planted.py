@@ -19,6 +19,15 @@ PLANTED: dict[str, dict[str, float]] = {
         "p_six_jobsamtaler_6_months": 0.9**6,
         "p_workshop": 0.9,
         "p_workshop_14_days": 0.45,
+        # a company-based offer (virksomhedspraktik, løntilskud) begun in week 2-25 after
+        # the start; småjob (participants: p_smaajob 0.8 of the main stream, week 3-19)
+        "p_offer_26_indsats": 0.45,
+        "p_offer_26_pool": 0.30,
+        "p_smaajob_pool": 0.55,
+        # within 26 weeks: an offer or a småjob; participants minus the weighted pool
+        "p_company_26_indsats": 1 - (1 - 0.45) * (1 - 0.8),
+        "p_company_26_pool": 1 - (1 - 0.30) * (1 - 0.55),
+        "att_company_26": (1 - 0.55 * 0.2) - (1 - 0.7 * 0.45),
     },
     "ringkobing-skjern-stv": {
         "share_virksomhedsrettet_baseline_aktivitetsparat": 0.146,

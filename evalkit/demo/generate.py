@@ -179,7 +179,7 @@ PROJECTS: dict[str, DemoProject] = {
             status_layout="long",
             hazard_ratio=1.35,
             comparison_n=10_000,
-            extras=("national_share", "smaajob", "contacts"),
+            extras=("national_share", "smaajob", "contacts", "offers"),
         ),
         DemoProject(
             slug="herning-flere-skal-med",
@@ -445,6 +445,8 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
                                           k=18 if gen is rng else 19))  # fmt: skip
     if "contacts" in spec.extras:  # side stream: job conversations and the workshop
         acts.append(dfn.aalborg_contacts(seed, spec.slug, participants[is_part]))
+    if "offers" in spec.extras:  # side stream: company-based offers, both arms (003)
+        acts.append(dfn.aalborg_offers(seed, spec.slug, participants))
     if "cv" in spec.extras:  # side stream: a CV in job functions (001)
         acts.append(dfn.stv_cv(seed, spec.slug, participants[is_part]))
     if "cv_goal" in spec.extras:  # side streams: CV and beskæftigelsesmål, group 3 (004)

@@ -19,6 +19,7 @@ in ``docs/definitions.md``.
 | ``registreringer`` | 001, 004 | a CV (in job functions), a beskæftigelsesmål, group 3 assessed |
 | ``pladser_i_brug`` | 001 | the fixed places in use (virksomhedscentre, træningsbaner, ...) |
 | ``virksomhedsrettet_mod_sammenligning`` | 003 | more begin a company-based offer or hours |
+| ``joblog_mod_sammenligning`` | 003 | more job-seeking, more use of the Joblog |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "company_offer_vs_comparison",
     "gross_target_group",
     "group2_rehabilitation",
+    "joblog_vs_comparison",
     "jobsamtaler_6_months",
     "mentor_in_praktik",
     "paid_hours_rise",
@@ -375,3 +377,60 @@ def company_offer_vs_comparison(ctx: PromiseContext, promise: Promise) -> Estima
                              "share_comparison_weighted": d["mean_control_weighted"],
                              "n_participants": d["n_treated"],
                              "n_comparison": d["n_control"], "weeks": weeks})  # fmt: skip
+
+
+def _att(ctx: PromiseContext, frame: pd.DataFrame, outcome: str, what: str) -> Estimate:
+    """ATT of ``outcome`` (participants minus the weighted pool) on ``frame``'s persons."""
+    from evalkit.compare import ipw_att
+
+    ev = ctx.evaluation
+    covariates = list(ctx.config.comparison.get("covariates", []))
+    if not covariates:
+        raise NotMeasured("konfigurationen har ingen sammenligningsgruppe (comparison.covariates)")
+    frame = frame.dropna(subset=[*covariates, outcome])
+    arms = frame["arm"].value_counts()
+    if arms.get("indsats", 0) < ev.threshold or arms.get("sammenligning", 0) < ev.threshold:
+        raise NotMeasured(f"for få deltagere eller personer i sammenligningsgruppen {what}")
+    data = frame.assign(_t=(frame["arm"] == "indsats").astype(int))
+    return ipw_att(data, "_t", outcome, covariates, alpha=ev.alpha)
+
+
+@register_measure("joblog_mod_sammenligning")
+def joblog_vs_comparison(ctx: PromiseContext, promise: Promise) -> Estimate:
+    """More job-seeking and more use of the Joblog than comparable non-participants.
+
+    Seed 003, kortsigtede succeskriterier: "De ledige er mere jobsøgende og har et større
+    brug af Joblog". New unemployed have no Joblog before their start, so «mere» is read
+    against the kommune's comparison pool in the same period, as
+    ``virksomhedsrettet_mod_sammenligning``: from the Joblog extract, per person the
+    window of the first ``args.weeks`` (default 13) weeks from the start week
+    (:func:`evalkit.joblog.joblog_windows`, at least 4 covered weeks), and ``args.outcome``:
+    ``rate`` (jobs applied for per covered week, 0 for a non-user: "mere jobsøgende") or
+    ``use`` (at least one application logged: "større brug af Joblog"). The estimate is
+    participants minus the pool weighted to the participants (ATT, M-estimation SE):
+    jobs per week, or procentpoint for ``use``.
+    """
+    from evalkit.joblog import joblog_windows
+
+    ev = ctx.evaluation
+    if ev.joblog is None:
+        raise NotMeasured("projektets data har intet Joblog-udtræk (data.joblog)")
+    outcome = promise.args.get("outcome", "rate")
+    if outcome not in ("rate", "use"):
+        raise NotMeasured(f"args.outcome skal være 'rate' eller 'use', men var {outcome!r}")
+    weeks = int(promise.args.get("weeks", 13))
+    p = ev.participants[ev.participants["start_date"] <= pd.Timestamp(ctx.cutoff)]
+    w = joblog_windows(p, ev.joblog, weeks=weeks, cutoff=ctx.cutoff)
+    col = "rate_during" if outcome == "rate" else "used_during"
+    frame = p.assign(_y=w[col].to_numpy(dtype=float))
+    est = _att(ctx, frame, "_y", f"med {weeks} ugers Joblog-data")
+    scale = 100.0 if outcome == "use" else 1.0
+    d = est.details
+    return Estimate(scale * est.estimate, scale * est.lower, scale * est.upper, n=est.n,
+                    method="deltagere mod vægtet sammenligningsgruppe (IPW, ATT)"
+                    + (", procentpoint" if outcome == "use" else ", søgte job pr. uge"),
+                    alpha=est.alpha, se=scale * est.se,
+                    details={"participants": d["mean_treated"],
+                             "comparison_weighted": d["mean_control_weighted"],
+                             "n_participants": d["n_treated"], "n_comparison": d["n_control"],
+                             "weeks": weeks})  # fmt: skip

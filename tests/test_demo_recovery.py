@@ -431,3 +431,50 @@ def test_aalborg_more_begin_a_company_based_offer_than_the_comparison_pool(aalbo
     assert r.lower <= 100 * truth["att_company_26"] <= r.upper, r
     part = people[people["t"] == 1]
     assert wilson(int(part["y"].sum()), len(part)).covers(truth["p_company_26_indsats"])
+
+
+def test_aalborg_more_job_seeking_and_joblog_use_than_the_comparison_pool(aalborg, demo_root):
+    # "De ledige er mere jobsøgende og har et større brug af Joblog": the first 13 weeks
+    # from the start week, jobs applied for per covered week and use, against the pool
+    from evalkit.compare import ipw_att
+
+    truth = PLANTED["aalborg-jobparate"]
+    folder = demo_root / "data_raw" / "demo" / "aalborg-jobparate"
+    people = pd.read_parquet(folder / "deltagere.parquet")
+    log = pd.read_parquet(folder / "joblog.parquet")
+    monday = people["startdato"] - pd.to_timedelta(people["startdato"].dt.dayofweek, unit="D")
+    last = pd.Timestamp("2020-12-27")  # the project's end: a Sunday, its week is covered
+    first = log["dato"].min() - pd.Timedelta(days=log["dato"].min().dayofweek)
+    end_week = people["slutdato"].fillna(pd.Timestamp("2200-01-01"))
+    end_week = end_week - pd.to_timedelta(end_week.dt.dayofweek, unit="D") + pd.Timedelta(days=7)
+    lo = monday.clip(lower=first)
+    hi = pd.concat([monday + pd.Timedelta(weeks=13), end_week,
+                    pd.Series(last + pd.Timedelta(days=1), index=people.index)],
+                   axis=1).min(axis=1)  # fmt: skip
+    covered = ((hi - lo).dt.days // 7).clip(lower=0)
+    merged = log.merge(pd.DataFrame({"person_id": people["person_id"], "lo": lo, "hi": hi}),
+                       on="person_id")  # fmt: skip
+    inside = merged[(merged["dato"] >= merged["lo"]) & (merged["dato"] < merged["hi"])]
+    apps = inside.groupby("person_id")["antal_soegte"].sum()
+    total = people["person_id"].map(apps).fillna(0.0)
+    seen = (covered >= 4) & (people["startdato"] <= last)
+    people = people.assign(rate=np.where(seen, total / covered.where(covered > 0, 1), np.nan),
+                           use=np.where(seen, (total > 0).astype(float), np.nan),
+                           t=(people["arm"] == "indsats").astype(int))  # fmt: skip
+    people = people.rename(columns={"alder": "age", "koen": "sex", "herkomst": "origin",
+                                    "uddannelse": "education"})  # fmt: skip
+    by = {r.id: r for r in aalborg.promises.results}
+    covs = ["age", "sex", "origin", "education"]
+    for pid, col, scale, planted in (
+        ("mere_jobsoegende", "rate", 1.0,
+         truth["joblog_jobs_week_indsats"] - truth["joblog_jobs_week_pool"]),
+        ("joblog_brug", "use", 100.0,
+         100 * (truth["joblog_use_indsats"] - truth["joblog_use_pool"])),
+    ):  # fmt: skip
+        ref = ipw_att(people.dropna(subset=[col]), "t", col, covs)
+        r = by[pid]
+        assert r.n == int(people[col].notna().sum()), pid
+        assert (r.estimate, r.lower, r.upper) == pytest.approx(
+            (scale * ref.estimate, scale * ref.lower, scale * ref.upper), rel=1e-9)  # fmt: skip
+        # jobs per week 4.8 - 2.2 = 2.6; use 80 % - 55 % = 25 procentpoint
+        assert r.lower <= planted <= r.upper, (pid, r)

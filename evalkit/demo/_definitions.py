@@ -366,3 +366,41 @@ def aalborg_offers(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataF
                       "end_date": pd.DatetimeIndex(j_start[job] + j_len[job]),
                       "hours": rng.integers(4, 16, int(job.sum())).astype(float)}),
     ], ignore_index=True)  # fmt: skip
+
+
+def aalborg_joblog(
+    seed: int, slug: str, participants: pd.DataFrame, last: pd.Timestamp
+) -> pd.DataFrame:
+    """003: "De ledige er mere jobsøgende og har et større brug af Joblog".
+
+    Both arms: a person uses the Joblog with probability ``joblog_use_indsats`` or
+    ``joblog_use_pool``; a user logs in about 85 % of the 26 weeks from the start week (up
+    to the end date and ``last``), Poisson counts with mean ``rate x level / 0.85``, the
+    person's level gamma(5, 1/5) and the rate ``joblog_rate_indsats`` or
+    ``joblog_rate_pool``. So the jobs applied for per week, over all persons, have mean
+    use x rate (``joblog_jobs_week_*``).
+    """
+    rng = _rng(seed, slug, 26)
+    truth = PLANTED[slug]
+    ids = participants["person_id"].to_numpy()
+    part = (participants["arm"] == "indsats").to_numpy()
+    n = len(ids)
+    use = rng.random(n) < np.where(part, truth["joblog_use_indsats"], truth["joblog_use_pool"])
+    rate = np.where(part, truth["joblog_rate_indsats"], truth["joblog_rate_pool"])
+    level = rng.gamma(5.0, 1 / 5.0, n)
+    start = participants["start_date"] - pd.to_timedelta(
+        participants["start_date"].dt.dayofweek, unit="D"
+    )
+    end = participants["end_date"].fillna(last)
+    rows = []
+    for k in range(26):  # 26 weeks, vectorised over persons
+        monday = start + pd.Timedelta(weeks=k)
+        logged = use & (rng.random(n) < 0.85) & (monday <= end).to_numpy()
+        logged &= (monday <= last).to_numpy()
+        count = rng.poisson(rate * level / 0.85)
+        day = monday + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
+        keep = logged & (count > 0)
+        rows.append(pd.DataFrame({"person_id": ids[keep], "date": day.to_numpy()[keep],
+                                  "applications": count[keep]}))  # fmt: skip
+    log = pd.concat(rows, ignore_index=True)
+    return log.sort_values(["date", "person_id"], kind="stable").reset_index(drop=True)

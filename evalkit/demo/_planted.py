@@ -28,6 +28,14 @@ PLANTED: dict[str, dict[str, float]] = {
         "p_company_26_indsats": 1 - (1 - 0.45) * (1 - 0.8),
         "p_company_26_pool": 1 - (1 - 0.30) * (1 - 0.55),
         "att_company_26": (1 - 0.55 * 0.2) - (1 - 0.7 * 0.45),
+        # Joblog, both arms: the share using it, and jobs applied for per week among users;
+        # per person (users and non-users) use x rate: 4.8 and 2.2 a week
+        "joblog_use_indsats": 0.80,
+        "joblog_use_pool": 0.55,
+        "joblog_rate_indsats": 6.0,
+        "joblog_rate_pool": 4.0,
+        "joblog_jobs_week_indsats": 0.80 * 6.0,
+        "joblog_jobs_week_pool": 0.55 * 4.0,
     },
     "ringkobing-skjern-stv": {
         "share_virksomhedsrettet_baseline_aktivitetsparat": 0.146,

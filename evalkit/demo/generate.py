@@ -179,7 +179,7 @@ PROJECTS: dict[str, DemoProject] = {
             status_layout="long",
             hazard_ratio=1.35,
             comparison_n=10_000,
-            extras=("national_share", "smaajob", "contacts", "offers"),
+            extras=("national_share", "smaajob", "contacts", "offers", "joblog_both"),
         ),
         DemoProject(
             slug="herning-flere-skal-med",
@@ -513,8 +513,13 @@ def generate_project(spec: DemoProject, out_dir: Path, seed: int = 2024) -> dict
             out / "survey",
             spec.file_format,
         )
-    if "joblog" in spec.extras:
-        log = _joblog(seed, spec, participants[is_part], weeks)
+    if "joblog" in spec.extras or "joblog_both" in spec.extras:
+        log = (
+            _joblog(seed, spec, participants[is_part], weeks)
+            if "joblog" in spec.extras
+            else dfn.aalborg_joblog(seed, spec.slug, participants,
+                                    pd.Timestamp(_monday(spec.project_end)))
+        )  # fmt: skip
         files["joblog"] = _write_table(
             log.rename(columns={v: k for k, v in JOBLOG_COLUMNS.items()}),
             out / "joblog",

@@ -22,7 +22,10 @@ The rules (documented in ``docs/spells.md``):
   risk from week 0), else the first week of the panel counted from the start (the
   person started before the panel; at risk from the week after).
 
-Everything is vectorised over persons and weeks (one dense persons x weeks matrix).
+Everything is vectorised over persons and weeks: one dense int8 persons x weeks matrix,
+handed in blocks of persons to :func:`evalkit.spells_kernel.spells_block`, which states
+the rules on calendar weeks (the same kernel serves the columnar path of
+:mod:`evalkit.columnar`).
 """
 
 from __future__ import annotations
@@ -36,8 +39,16 @@ import pandas as pd
 
 from evalkit._checks import check_positive_int
 from evalkit.schemas import STATUS_CATEGORIES  # the one list of status categories
+from evalkit.spells_kernel import BLOCK, competing_codes, spells_block
 
-__all__ = ["SELF", "STATUS_CATEGORIES", "build_spells", "status_matrix", "survival_input"]
+__all__ = [
+    "SELF",
+    "STATUS_CATEGORIES",
+    "build_spells",
+    "spells_frame",
+    "status_matrix",
+    "survival_input",
+]
 
 SELF = "selvforsoergende"
 _MISSING = -1
@@ -46,6 +57,33 @@ _MISSING = -1
 def _monday(values: pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
     idx = pd.DatetimeIndex(values).normalize()
     return idx - pd.to_timedelta(idx.weekday, unit="D")
+
+
+def _week_days(values: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of the Monday of each date (int64, vectorised)."""
+    if (
+        pd.api.types.is_datetime64_any_dtype(values.dtype)
+        and getattr(values.dt, "tz", None) is None
+    ):
+        days = values.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    else:
+        days = pd.DatetimeIndex(values).normalize().to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return days - (days + 3) % 7  # 1970-01-01 was a Thursday
+
+
+def _category_codes(values: pd.Series) -> np.ndarray:
+    """Index into STATUS_CATEGORIES of each value, -1 for an unknown one."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lut = np.array(
+            [
+                STATUS_CATEGORIES.index(c) if c in STATUS_CATEGORIES else -1
+                for c in values.cat.categories
+            ]
+            + [-1],
+            np.int8,
+        )
+        return lut[values.cat.codes.to_numpy()]
+    return pd.Categorical(values, categories=STATUS_CATEGORIES).codes
 
 
 def status_matrix(
@@ -75,34 +113,30 @@ def status_matrix(
                 f"status table must have a column {col!r}; it has {list(status.columns)}"
             )
     ids = pd.Index(person_ids)
-    weeks_all = _monday(status["week"])
     if len(status) == 0:
         return (
             np.full((len(ids), 0), _MISSING, np.int8),
             np.zeros((len(ids), 0), np.float32),
             pd.DatetimeIndex([]),
         )
-    w0, w1 = weeks_all.min(), weeks_all.max()
-    weeks = pd.date_range(w0, w1, freq="7D")
-    col = ((weeks_all - w0).days // 7).to_numpy()
+    day = _week_days(status["week"])  # days since 1970-01-01 of each row's Monday
+    d0 = int(day.min())
+    n_weeks = (int(day.max()) - d0) // 7 + 1
+    weeks = pd.date_range(pd.Timestamp(d0, unit="D"), periods=n_weeks, freq="7D")
+    col = (day - d0) // 7
     row = ids.get_indexer(status["person_id"])
-    cat = pd.Categorical(status["status"], categories=STATUS_CATEGORIES)
-    if (cat.codes < 0).any():
-        bad = status["status"][cat.codes < 0].iloc[0]
+    cat_codes = _category_codes(status["status"])
+    if (cat_codes < 0).any():
+        bad = status["status"].iloc[int(np.flatnonzero(cat_codes < 0)[0])]
         raise ValueError(f"unknown status category {bad!r}; expected one of {STATUS_CATEGORIES}")
     keep = row >= 0
-    codes = np.full((len(ids), len(weeks)), _MISSING, np.int8)
-    codes[row[keep], col[keep]] = cat.codes[keep]
-    hours = np.zeros((len(ids), len(weeks)), np.float32)
+    codes = np.full((len(ids), n_weeks), _MISSING, np.int8)
+    codes[row[keep], col[keep]] = cat_codes[keep]
+    hours = np.zeros((len(ids), n_weeks), np.float32)
     if "hours" in status.columns:
         h = status["hours"].to_numpy(dtype=float, na_value=0.0)
         hours[row[keep], col[keep]] = h[keep]
     return codes, hours, weeks
-
-
-def _first_true(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    found = mask.any(axis=1)
-    return np.where(found, mask.argmax(axis=1), -1), found
 
 
 def build_spells(
@@ -157,15 +191,11 @@ def build_spells(
     """
     k = check_positive_int(k, "k")
     competing = tuple(competing)
-    for c in competing:
-        if c not in STATUS_CATEGORIES or c == SELF:
-            raise ValueError(
-                f"competing must hold status categories other than {SELF!r}, but had {c!r}"
-            )
     for col in ("person_id", "start_date"):
         if col not in participants.columns:
             raise ValueError(f"participants must have a column {col!r}")
 
+    comp_codes = competing_codes(competing)
     codes, hours, weeks = status_matrix(status, participants["person_id"])
     n, n_weeks = codes.shape
     if n_weeks == 0:
@@ -177,69 +207,59 @@ def build_spells(
     # a person's follow-up ends at their own last week in the panel (or the cut-off)
     has_row = codes >= 0
     last_obs = np.where(has_row.any(axis=1), n_weeks - 1 - has_row[:, ::-1].argmax(axis=1), -1)
-    last_t = np.minimum(end_col, last_obs) - start_col  # last observed week since start
-    horizon = int(max(last_t.max(), 0)) + 1
+    del has_row
+    last_col = np.minimum(end_col, last_obs)
+    width = max(end_col + 1, 0)
+    parts = [
+        spells_block(
+            codes[i : i + BLOCK, :width],
+            start_col[i : i + BLOCK],
+            k,
+            comp_codes,
+            hours=hours[i : i + BLOCK, :width],
+            last_col=last_col[i : i + BLOCK],
+        )
+        for i in range(0, n, BLOCK)
+    ] or [spells_block(codes[:, :width], start_col, k, comp_codes, last_col=last_col)]
+    res = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    return spells_frame(participants, res, weeks, competing)
 
-    t = np.arange(horizon)
-    cols = start_col[:, None] + t[None, :]
-    observed = (cols <= end_col) & (cols >= 0)
-    rows = np.arange(n)[:, None]
-    safe = np.clip(cols, 0, n_weeks - 1)
-    aligned = np.where(observed, codes[rows, safe], _MISSING)
-    aligned_hours = np.where(observed, hours[rows, safe], 0.0)
 
-    self_code = STATUS_CATEGORIES.index(SELF)
-    is_self = aligned == self_code
-    csum = np.zeros((n, horizon + 1), np.int32)
-    np.cumsum(is_self, axis=1, out=csum[:, 1:])
-    run = np.zeros((n, horizon), bool)
-    if horizon >= k:
-        run[:, : horizon - k + 1] = (csum[:, k:] - csum[:, : horizon - k + 1]) == k
+def spells_frame(
+    participants: pd.DataFrame,
+    res: dict[str, np.ndarray],
+    weeks: pd.DatetimeIndex,
+    competing: Sequence[str],
+) -> pd.DataFrame:
+    """The spells table of :func:`build_spells` from the arrays of :func:`spells_block`.
 
-    followup_end = np.maximum(last_t - k + 1, 0)
-    within = t[None, :] <= followup_end[:, None]
-    t_event, has_event = _first_true(run & within)
-    comp_codes = np.array([STATUS_CATEGORIES.index(c) for c in competing], np.int8)
-    is_comp = np.isin(aligned, comp_codes) & within
-    t_comp, has_comp = _first_true(is_comp)
-
-    event_first = has_event & (~has_comp | (t_event < t_comp))
-    comp_first = has_comp & ~event_first
-    duration = np.where(event_first, t_event, np.where(comp_first, t_comp, followup_end))
-    comp_code_at = aligned[np.arange(n), np.clip(t_comp, 0, horizon - 1)]
-    cause_of_code = np.zeros(len(STATUS_CATEGORIES), np.int64)
-    cause_of_code[comp_codes] = 2 + np.arange(len(comp_codes))
-    cause = np.where(event_first, 1, np.where(comp_first, cause_of_code[comp_code_at], 0))
+    Parameters
+    ----------
+    participants : DataFrame
+        The persons of ``res`` in the same order; all columns are carried over.
+    res : dict of str to ndarray
+        From :func:`evalkit.spells_kernel.spells_block` (concatenated over blocks).
+    weeks : DatetimeIndex
+        The Monday of each calendar column of the status matrix.
+    competing : sequence of str
+        The competing categories, in the order of the causes 2, 3, ...
+    """
     labels = np.array(["censureret", "selvforsoergelse", *competing], dtype=object)
-
     out = participants.copy()
-    out["duration"] = duration.astype(np.int64)
-    out["event"] = event_first.astype(np.int64)
-    out["cause"] = cause.astype(np.int64)
-    out["cause_label"] = labels[cause]
-    exit_col = start_col + duration
-    exit_dates = weeks[np.clip(exit_col, 0, n_weeks - 1)]
-    out["exit_date"] = pd.DatetimeIndex(exit_dates).where(event_first | comp_first)
-    out["followup_end"] = followup_end.astype(np.int64)
-
+    for key in ("duration", "event", "cause"):
+        out[key] = res[key]
+    out["cause_label"] = labels[res["cause"]]
+    exit_col = res["exit_col"]
+    exit_dates = pd.DatetimeIndex(weeks[np.clip(exit_col, 0, max(len(weeks) - 1, 0))])
+    out["exit_date"] = exit_dates.where(exit_col >= 0)
+    out["followup_end"] = res["followup_end"]
     cats = np.array(STATUS_CATEGORIES, dtype=object)
     for lag in (13, 26):
-        tt = t_event + lag
-        ok = event_first & (tt <= last_t) & (tt < horizon)
-        code = aligned[np.arange(n), np.clip(tt, 0, horizon - 1)]
-        ok &= code >= 0
-        out[f"status_{lag}"] = np.where(ok, cats[np.clip(code, 0, None)], None)
-    ok26 = (26 <= last_t) & (26 < horizon)
-    if horizon > 26:
-        working = (aligned[:, :27] == self_code) | (aligned_hours[:, :27] > 0)
-        emp = working[:, 26]
-        reached = working.any(axis=1)
-        ok26 &= aligned[:, 26] >= 0
-    else:
-        emp = reached = np.zeros(n, bool)
-    out["employed_26"] = np.where(ok26, emp.astype(float), np.nan)
-    out["employed_by_26"] = np.where(ok26, reached.astype(float), np.nan)
-    out["entry"] = np.where(start_col < 0, -start_col, -1).astype(np.int64)
+        code = res[f"status_{lag}"]
+        out[f"status_{lag}"] = np.where(code >= 0, cats[np.clip(code, 0, None)], None)
+    out["employed_26"] = res["employed_26"]
+    out["employed_by_26"] = res["employed_by_26"]
+    out["entry"] = res["entry"]
     return out
 
 

@@ -1,6 +1,7 @@
 """The ``evalkit`` command line.
 
-    evalkit demo-data [--out data_raw/demo] [--seed 2024]
+    evalkit demo-data [--out data_raw/demo] [--seed 2024] [--national N [--weeks W]]
+    evalkit landstal PANEL --out landstal.parquet [--participants F] [--as-of DATE] [--date DATE]
     evalkit validate CONFIG [CONFIG ...]
     evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
         [--internal] [--final]
@@ -33,6 +34,29 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo-data", help="generate the synthetic demo data of the seed projects")
     d.add_argument("--out", default="data_raw/demo", help="output folder (default data_raw/demo)")
     d.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
+    d.add_argument(
+        "--national",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only a synthetic national panel of N persons (wide Parquet by kommune) in "
+        "<out>/landspanel-N",
+    )
+    d.add_argument("--weeks", type=int, default=260, help="panel weeks with --national")
+
+    ls = sub.add_parser(
+        "landstal",
+        help="national reference curves (by target group and start quarter) from a panel",
+    )
+    ls.add_argument("panel", help="wide Parquet panel (file or folder) or DREAM wide CSV")
+    ls.add_argument("--out", required=True, help="the Parquet file to write")
+    ls.add_argument(
+        "--participants", default=None, help="Parquet/CSV with person_id, start_date (CSV panel)"
+    )
+    ls.add_argument("--as-of", default=None, help="cut the panel at this date (yyyy-mm-dd)")
+    ls.add_argument("--date", default=None, help="date recorded as computed (default today)")
+    ls.add_argument("--k", type=int, default=4, help="self-supporting weeks of an exit")
+    ls.add_argument("--threshold", type=int, default=5, help="smallest count published")
 
     v = sub.add_parser("validate", help="check configs and their data; list every problem")
     v.add_argument("configs", nargs="+", help="project config files")
@@ -122,6 +146,18 @@ def _parser() -> argparse.ArgumentParser:
 def _demo(args: argparse.Namespace) -> int:
     import time
 
+    if args.national is not None:
+        from evalkit.demo.landspanel import generate_landspanel
+
+        t0 = time.perf_counter()
+        path = generate_landspanel(
+            Path(args.out) / f"landspanel-{args.national}", args.national, args.seed, args.weeks
+        )
+        print(
+            f"evalkit: wrote a national panel of {args.national:,} persons x {args.weeks} weeks "
+            f"to {path} in {time.perf_counter() - t0:.1f} s"
+        )
+        return 0
     from evalkit.demo import generate_all
     from evalkit.demo.national import FOLDER, KOMMUNER, generate_national
 
@@ -137,6 +173,49 @@ def _demo(args: argparse.Namespace) -> int:
     print(
         f"evalkit: wrote {len(national)} national demo files ({len(KOMMUNER)} kommuner) to "
         f"{Path(args.out) / FOLDER} in {time.perf_counter() - t0:.1f} s"
+    )
+    print(
+        f"evalkit: the national curve of the demo reports is {Path(args.out) / 'landstal.parquet'} "
+        f"(evalkit landstal over {Path(args.out) / 'landspanel'})"
+    )
+    return 0
+
+
+def _landstal(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import time
+
+    from evalkit.columnar import PanelError
+    from evalkit.landstal import compute_landstal
+
+    participants = None
+    if args.participants:
+        import pandas as pd
+
+        p = Path(args.participants)
+        participants = (
+            pd.read_parquet(p)
+            if p.suffix == ".parquet"
+            else pd.read_csv(p, sep=None, engine="python")
+        )
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        prov = compute_landstal(
+            args.panel,
+            args.out,
+            participants=participants,
+            k=args.k,
+            as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
+            date=dt.date.fromisoformat(args.date) if args.date else None,
+            threshold=args.threshold,
+        )
+    except (PanelError, FileNotFoundError) as e:
+        print(f"evalkit: {e}", file=sys.stderr)
+        return 2
+    print(
+        f"evalkit: wrote {args.out}: national curves of {prov['n_persons']:,} persons x "
+        f"{prov['n_weeks']} weeks (input sha256 {prov['input_sha256'][:12]}) in "
+        f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU)"
     )
     return 0
 
@@ -397,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
         "demo-data": _demo,
+        "landstal": _landstal,
         "validate": _validate,
         "run": _run,
         "pseudonymise": _pseudonymise,

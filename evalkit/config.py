@@ -64,6 +64,7 @@ _TOP_KEYS = {
     "comparison": False,
     "promises": False,
     "slutevaluering": False,
+    "landstal": False,
 }
 _PERIOD_KEYS = (
     "baseline_start", "baseline_end", "start", "end", "status_as_of", "status_every_months",
@@ -230,6 +231,7 @@ class ProjectConfig:
     sections: tuple[str, ...] = ()
     comparison: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    landstal: dict[str, Any] | None = None  # evalkit landstal output: file, target_group, ...
 
 
 def _suggest(key: str, allowed: list[str]) -> str:
@@ -642,8 +644,24 @@ def load_config(path: str | Path) -> ProjectConfig:
     if not isinstance(comparison, dict):
         raise ConfigError(path, "comparison", f"expected a mapping, got {comparison!r}")
 
+    landstal = None
+    if raw.get("landstal") is not None:
+        ls = _check_keys(
+            path, "landstal", raw["landstal"], ["file", "target_group", "start_quarter"]
+        )
+        if "file" not in ls:
+            raise ConfigError(
+                path, "landstal.file", "missing; the file written by evalkit landstal"
+            )
+        landstal = {
+            "file": (path.parent / str(ls["file"])).resolve(),
+            "target_group": _str(path, "landstal.target_group", ls.get("target_group", groups[0])),
+            "start_quarter": _str(path, "landstal.start_quarter", ls.get("start_quarter", "alle")),
+        }
+
     return ProjectConfig(
         path=path.resolve(),
+        landstal=landstal,
         slug=slug,
         title=_str(path, "title", raw["title"]),
         kommune=_str(path, "kommune", raw["kommune"]),

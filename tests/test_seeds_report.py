@@ -160,6 +160,16 @@ def test_aalborg_inflow_employment_share_of_denmark_and_reference_test(analysis)
     assert re.search(r"O/E = \d,\d\d \(95 %-konfidensinterval \d,\d\d til \d,\d\d\), p", surv)
     crit = next(c for c in a.criteria if c.id == "overlevelseskurve")
     assert f"{crit.estimate:.2f}".replace(".", ",") in surv
+    # the national curve is `evalkit landstal` over the national demo panel, and says so
+    from evalkit.landstal import read_landstal
+
+    table, prov = read_landstal(a.config.landstal["file"])
+    assert prov["n_persons"] == 20_000 and prov["date"] == "2019-01-02"
+    curve = table[(table.target_group == "jobparat") & (table.start_quarter == "alle")]
+    assert a.reference_curve["survival"].tolist() == curve["survival"].tolist()
+    assert "Landstallet er beregnet med evalkit landstal" in surv
+    assert "20.000 personer, ugerne 1/2016 til 52/2018" in surv
+    assert prov["input_sha256"][:12] in surv
 
 
 def test_flere_skal_med_groups_group1_monthly_and_pay(analysis) -> None:

@@ -532,11 +532,17 @@ def generate_all(out_dir: str | Path, seed: int = 2024) -> dict[str, dict[str, P
     """Generate every demo project under ``out_dir``; returns slug -> table -> path.
 
     Besides the tables of :func:`generate_project`, each project gets its own figures
-    for the promise register (:mod:`evalkit.demo.implementation`).
+    for the promise register (:mod:`evalkit.demo.implementation`). The national demo
+    panel ``landspanel/`` and its landstal ``landstal.parquet`` (computed by
+    ``evalkit landstal``, :func:`evalkit.demo.landspanel.demo_landstal`) are written too.
     """
     from evalkit.demo.implementation import generate_implementation
 
     files = {slug: generate_project(spec, Path(out_dir), seed) for slug, spec in PROJECTS.items()}
     for slug, tables in files.items():
         tables.update(generate_implementation(slug, out_dir, tables, seed))
+    # the national demo panel and its landstal (evalkit landstal), Aalborg's national curve
+    from evalkit.demo.landspanel import demo_landstal
+
+    demo_landstal(out_dir, seed=seed)
     return files

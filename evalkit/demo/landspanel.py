@@ -31,7 +31,15 @@ from evalkit.demo._simulate import _COMPETING, _COMPETING_P, Group, _covariates,
 from evalkit.demo.national import KOMMUNER
 from evalkit.schemas import STATUS_CATEGORIES
 
-__all__ = ["GROUPS", "LANDSPANEL_FIRST_WEEK", "generate_landspanel", "kommune_counts"]
+__all__ = [
+    "DEMO_DATE",
+    "DEMO_PERSONS",
+    "GROUPS",
+    "LANDSPANEL_FIRST_WEEK",
+    "demo_landstal",
+    "generate_landspanel",
+    "kommune_counts",
+]
 
 # target groups of the panel: share of persons and the planted Weibull time to self-support
 GROUPS: tuple[tuple[Group, float], ...] = (
@@ -183,3 +191,23 @@ def generate_landspanel(
         shutil.rmtree(out)
     os.replace(tmp, out)
     return out
+
+
+DEMO_PERSONS = 20_000
+DEMO_DATE = dt.date(2019, 1, 2)  # the demo landstal's "computed" date (fixed: same bytes)
+
+
+def demo_landstal(out_dir: str | Path, seed: int = 2024) -> Path:
+    """The demo's national panel (20,000 persons, 2016-2018) and its landstal.
+
+    Writes ``<out>/landspanel/`` and ``<out>/landstal.parquet`` (``evalkit landstal`` over
+    the panel, recorded as computed on :data:`DEMO_DATE`); the Aalborg demo config uses it
+    as its national curve (``landstal:``).
+    """
+    from evalkit.landstal import compute_landstal
+
+    out = Path(out_dir)
+    panel = generate_landspanel(out / "landspanel", DEMO_PERSONS, seed=seed, n_weeks=156)
+    target = out / "landstal.parquet"
+    compute_landstal(panel, target, date=DEMO_DATE)
+    return target

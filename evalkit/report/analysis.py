@@ -69,6 +69,17 @@ class Analysis:
     # The slutevaluering's general information and the projektleder's text
     # (evalkit.report.final); None for a status report or without slutevaluering: in the config
     final: FinalReport | None = None
+    # Where the national curve comes from when it is an `evalkit landstal` file (Danish)
+    reference_source: str | None = None
+
+    @property
+    def reference_note(self) -> str:
+        """The figure caption's sentence on the dashed national curve ("" without one)."""
+        if self.reference_curve is None:
+            return ""
+        return " Stiplet linje: landstal." + (
+            f" {self.reference_source}" if self.reference_source else ""
+        )
 
     @property
     def cutoff(self) -> dt.date:
@@ -240,6 +251,42 @@ def _round_or_none(x: float | None, digits: int = 6) -> float | None:
     return round(float(x), digits)
 
 
+def _with_landstal(
+    data: ProjectData, config: ProjectConfig, as_of: dt.date | None
+) -> tuple[ProjectData, str | None]:
+    """With ``landstal:`` in the config: the national curve from that file (its provenance).
+
+    The curve replaces any national curve (``Hele landet``, ``andel_paa_ydelse``) of the
+    benchmarks table, so the figure and the criterion ``survival_vs_reference`` use it. A
+    status report does not use a landstal computed over weeks after its as-of date: it
+    then has no national curve.
+    """
+    if config.landstal is None:
+        return data, None
+    from evalkit._files import sha256_file
+    from evalkit.landstal import benchmark_rows, provenance_text
+
+    ls = config.landstal
+    try:
+        rows, prov = benchmark_rows(ls["file"], ls["target_group"], ls["start_quarter"])
+    except FileNotFoundError as e:
+        raise ValueError(
+            f"{config.path.name}: landstal.file {ls['file']} does not exist; compute it with "
+            "'evalkit landstal PANEL --out FILE' (the demo: 'evalkit demo-data')"
+        ) from e
+    old = data.benchmarks
+    if old is not None:
+        national = (old["area"] == "Hele landet") & (old["measure"] == "andel_paa_ydelse")
+        old = old[~national]
+    late = as_of is not None and dt.date.fromisoformat(prov["last_week"]) > as_of
+    if late:
+        rows = rows.iloc[0:0]
+    bench = rows if old is None else pd.concat([old, rows], ignore_index=True)
+    files = {**data.files, "landstal": sha256_file(ls["file"])}
+    data = dataclasses.replace(data, benchmarks=bench, files=files)
+    return data, None if late else provenance_text(prov)
+
+
 def _reference_curve(data: ProjectData, config: ProjectConfig) -> pd.DataFrame | None:
     b = data.benchmarks
     if b is None or len(b) == 0:
@@ -351,6 +398,7 @@ def analyse(
     generated = generated or dt.date.today()
 
     config, data = apply_subset(config, data, subset)
+    data, reference_source = _with_landstal(data, config, as_of)
     final = load_final_report(config) if kind == "slutevaluering" else None
     if final is not None and final.narrative_sha256:  # the text is an input too
         data = dataclasses.replace(data, files={**data.files, "narrative": final.narrative_sha256})
@@ -407,6 +455,7 @@ def analyse(
         criteria=criteria,
         curves=curves,
         reference_curve=_reference_curve(data, config),
+        reference_source=reference_source,
         parameters={
             "config": config.path.name,
             "kind": kind,

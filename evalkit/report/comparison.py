@@ -399,8 +399,7 @@ def comparison(a: Analysis) -> Html:
             "Andel stadig på ydelse efter uger siden start for deltagere og "
             "sammenligningsgruppe, uvægtet og vægtet (Kaplan-Meier, 95 %-konfidensbånd, uger "
             f"grupperet, så hvert trin rummer mindst {thr} afgange). Afgang = første uge i "
-            f"{k} sammenhængende uger uden ydelse. Antal i risiko er personer."
-            + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
+            f"{k} sammenhængende uger uden ydelse. Antal i risiko er personer." + a.reference_note,
         )
     missing = [label for key, label in CURVE_LABELS.items() if published[key] is None]
     if missing:

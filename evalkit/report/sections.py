@@ -380,8 +380,7 @@ def survival(a: Analysis) -> Html:
             alt,
             "Andel stadig på ydelse efter uger siden start (Kaplan-Meier, 95 %-konfidensbånd, "
             f"uger grupperet, så hvert trin rummer mindst {thr} afgange). "
-            f"Afgang = første uge i {k} sammenhængende uger uden ydelse."
-            + (" Stiplet linje: landstal." if a.reference_curve is not None else ""),
+            f"Afgang = første uge i {k} sammenhængende uger uden ydelse." + a.reference_note,
         )
     if hidden:
         fig_html += (

@@ -16,6 +16,7 @@ The internal variant (``prepare(..., internal=True)``) adds per-citizen detail l
 from __future__ import annotations
 
 import difflib
+import html
 from collections.abc import Callable
 
 from evalkit.config import ConfigError, ProjectConfig
@@ -90,7 +91,9 @@ def survival_test_sentence(a: Analysis) -> str:
         f"{fmt_number(res.ratio, 2)} (95 %-konfidensinterval "
         f"{_ci(res.ratio_lower, res.ratio_upper, kind='number', decimals=2)}), "
         f"{_p(res.p_value)}. O/E over 1 betyder hurtigere afgang end landsgennemsnittet. "
-        f"{verdict}</p>"
+        f"{verdict}"
+        + (f" {html.escape(a.reference_source)}" if a.reference_source else "")
+        + "</p>"
     )
 
 

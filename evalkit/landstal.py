@@ -244,7 +244,9 @@ def benchmark_rows(
         (table["target_group"] == target_group) & (table["start_quarter"] == start_quarter)
     ]
     if len(rows) == 0:
-        have = sorted({f"{g}/{q}" for g, q in zip(table.target_group, table.start_quarter, strict=True)})
+        have = sorted(
+            {f"{g}/{q}" for g, q in zip(table.target_group, table.start_quarter, strict=True)}
+        )
         raise ValueError(
             f"{path}: no curve for target group {target_group!r} and start quarter "
             f"{start_quarter!r}; the file has {have[:8]}"

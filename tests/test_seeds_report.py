@@ -164,11 +164,12 @@ def test_aalborg_inflow_employment_share_of_denmark_and_reference_test(analysis)
     from evalkit.landstal import read_landstal
 
     table, prov = read_landstal(a.config.landstal["file"])
-    assert prov["n_persons"] == 20_000 and prov["date"] == "2019-01-02"
+    assert prov["n_persons"] == 50_000 and prov["date"] == "2019-01-02"
     curve = table[(table.target_group == "jobparat") & (table.start_quarter == "alle")]
-    assert a.reference_curve["survival"].tolist() == curve["survival"].tolist()
+    ref = a.reference_curve["survival"].tolist()  # a status report cuts it at its date
+    assert len(ref) > 26 and ref == curve["survival"].tolist()[: len(ref)]
     assert "Landstallet er beregnet med evalkit landstal" in surv
-    assert "20.000 personer, ugerne 1/2016 til 52/2018" in surv
+    assert "50.000 personer, ugerne 1/2016 til 52/2018" in surv
     assert prov["input_sha256"][:12] in surv
 
 

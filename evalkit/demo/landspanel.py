@@ -193,12 +193,12 @@ def generate_landspanel(
     return out
 
 
-DEMO_PERSONS = 20_000
+DEMO_PERSONS = 50_000
 DEMO_DATE = dt.date(2019, 1, 2)  # the demo landstal's "computed" date (fixed: same bytes)
 
 
 def demo_landstal(out_dir: str | Path, seed: int = 2024) -> Path:
-    """The demo's national panel (20,000 persons, 2016-2018) and its landstal.
+    """The demo's national panel (50,000 persons, 2016-2018) and its landstal.
 
     Writes ``<out>/landspanel/`` and ``<out>/landstal.parquet`` (``evalkit landstal`` over
     the panel, recorded as computed on :data:`DEMO_DATE`); the Aalborg demo config uses it

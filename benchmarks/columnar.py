@@ -1,0 +1,260 @@
+"""The columnar data path at national scale (``evalkit.columnar``, ``evalkit landstal``).
+
+Each measurement runs in a fresh Python process, so its peak RSS (``ru_maxrss``) is its
+own. Prints wall time, CPU time of the process, peak RSS, and the Arrow pool's and
+tracemalloc's peaks where they mean something. Run::
+
+    .venv/bin/python benchmarks/columnar.py kernel  --persons 1000000 --weeks 260
+    .venv/bin/python benchmarks/columnar.py parquet --persons 1000000 --weeks 260
+    .venv/bin/python benchmarks/columnar.py national --persons 250000 --weeks 1560
+    .venv/bin/python benchmarks/columnar.py dream   --persons 100000 --weeks 1560
+
+``kernel``: the spell kernel alone on an in-memory int8 matrix (compute only), block by
+block. ``parquet``: generate a wide Parquet panel (``evalkit demo-data --national``), then
+stream it to spells (kept) and survival counts. ``national``: generate a part of a
+DREAM-sized panel, stream it to spells and the national curves (``compute_landstal``),
+and extrapolate the time per 100 M person-weeks to 5,000,000 x 1,560. ``dream``: write a
+DREAM wide CSV (``;``, codes as in DREAM) and stream it to spells. Results are recorded
+in ``docs/performance.md`` ("Columnar data path").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+GiB = 1 << 30
+
+
+def _rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GiB  # Linux: KiB
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(t: tuple[float, float]) -> dict[str, float]:
+    return {
+        "wall_s": round(time.perf_counter() - t[0], 3),
+        "cpu_s": round(time.process_time() - t[1], 3),
+    }
+
+
+def kernel(persons: int, weeks: int) -> dict:
+    """Compute only: the kernel over an int8 matrix in memory, block by block."""
+    import tracemalloc
+
+    from evalkit.spells_kernel import BLOCK, competing_codes, spells_block
+
+    rng = np.random.default_rng(1)
+    # a realistic matrix: the national demo model (benefit, then runs of self-support)
+    from evalkit.demo.landspanel import _status_codes
+
+    codes = np.empty((persons, weeks), np.int8)
+    start = rng.integers(0, weeks - 26, persons)
+    for i in range(0, persons, 50_000):
+        sl = slice(i, i + 50_000)
+        m = len(start[sl])
+        codes[sl] = _status_codes(
+            rng, start[sl], weeks, np.zeros(m), np.full(m, 0.03), np.full(m, 0.9),
+            np.full(m, 4), 2,
+        )  # fmt: skip
+    comp = competing_codes(("uddannelse", "foertidspension", "udvandret", "doed"))
+    last = np.full(persons, weeks - 1)
+    tracemalloc.start()
+    t = _clock()
+    out = [
+        spells_block(
+            codes[i : i + BLOCK], start[i : i + BLOCK], 4, comp, last_col=last[i : i + BLOCK]
+        )
+        for i in range(0, persons, BLOCK)
+    ]
+    res = {k: np.concatenate([o[k] for o in out]) for k in out[0]}
+    timing = _since(t)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    matrix = codes.nbytes
+    outputs = sum(a.nbytes for a in res.values())
+    return {
+        "what": f"kernel {persons:,} x {weeks} (int8 matrix in memory, blocks of {BLOCK})",
+        **timing,
+        "events": int(res["event"].sum()),
+        "int8_matrix_gb": round(matrix / GiB, 3),
+        "peak_extra_gb": round(peak / GiB, 3),
+        "peak_extra_minus_outputs_gb": round((peak - outputs) / GiB, 3),
+        "outputs_gb": round(outputs / GiB, 3),
+    }
+
+
+def parquet(persons: int, weeks: int, folder: Path) -> dict:
+    """Stream a wide Parquet panel to spells (kept) and survival counts."""
+    import pyarrow as pa
+
+    from evalkit.columnar import panel_spells
+
+    panel = folder / f"landspanel-{persons}"
+    size = sum(f.stat().st_size for f in panel.rglob("*.parquet"))
+    import evalkit.columnar as col
+    import evalkit.spells_kernel as sk
+
+    compute = [0.0, 0.0]
+    inner = sk.spells_block
+
+    def timed(*a, **k):
+        t = _clock()
+        r = inner(*a, **k)
+        compute[0] += time.perf_counter() - t[0]
+        compute[1] += time.process_time() - t[1]
+        return r
+
+    col.spells_block = timed
+    t = _clock()
+    res = panel_spells(panel, hours=False)
+    timing = _since(t)
+    return {
+        "what": f"wide Parquet {persons:,} x {weeks} -> spells (kept) + counts",
+        **timing,
+        "kernel_wall_s": round(compute[0], 3),
+        "kernel_cpu_s": round(compute[1], 3),
+        "persons": res.n_persons,
+        "events": int(res.spells["event"].sum()),
+        "parquet_gb": round(size / GiB, 3),
+        "int8_matrix_gb": round(persons * weeks / GiB, 3),
+        "peak_rss_gb": round(_rss(), 3),
+        "arrow_pool_peak_gb": round(pa.default_memory_pool().max_memory() / GiB, 3),
+    }
+
+
+def national(persons: int, weeks: int, folder: Path) -> dict:
+    """Spells and national curves of a part of a DREAM-sized panel; extrapolated."""
+    from evalkit.landstal import compute_landstal
+
+    panel = folder / f"landspanel-{persons}"
+    t = _clock()
+    prov = compute_landstal(panel, folder / "landstal.parquet")
+    timing = _since(t)
+    pw = persons * weeks
+    per100m = {k: v * 1e8 / pw for k, v in timing.items()}
+    full = 5_000_000 * 1_560
+    return {
+        "what": f"wide Parquet {persons:,} x {weeks} -> spells + national curves (landstal)",
+        **timing,
+        "persons": prov["n_persons"],
+        "person_weeks": pw,
+        "wall_s_per_100M_person_weeks": round(per100m["wall_s"], 2),
+        "cpu_s_per_100M_person_weeks": round(per100m["cpu_s"], 2),
+        "extrapolated_5M_x_1560_wall_s": round(per100m["wall_s"] * full / 1e8, 1),
+        "extrapolated_5M_x_1560_cpu_s": round(per100m["cpu_s"] * full / 1e8, 1),
+        "peak_rss_gb": round(_rss(), 3),
+    }
+
+
+def write_dream(persons: int, weeks: int, folder: Path) -> None:
+    """DREAM wide CSV (``;``, blank = no benefit, DREAM codes) and a participants file."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from evalkit.demo.landspanel import LANDSPANEL_FIRST_WEEK, _status_codes
+
+    dream = {0: "", 1: "111", 2: "130", 3: "760", 4: "890", 5: "740", 6: "741", 7: "783",
+             8: "651", 9: "997", 10: "998", 11: "999"}  # fmt: skip
+    dictionary = pa.array([dream[i] for i in range(12)])
+    w = pd.date_range(LANDSPANEL_FIRST_WEEK, periods=weeks, freq="7D").isocalendar()
+    names = [f"y_{y % 100:02d}{k:02d}" for y, k in zip(w.year, w.week, strict=True)]
+    rng = np.random.default_rng(5)
+    start = rng.integers(0, weeks - 26, persons)
+    ids = np.char.add("D", np.char.zfill(np.arange(persons).astype(str), 9))
+    schema = pa.schema([("person_id", pa.string())] + [(n, pa.string()) for n in names])
+    with pacsv.CSVWriter(
+        folder / "dream.csv",
+        schema,
+        write_options=pacsv.WriteOptions(delimiter=";", quoting_style="none"),
+    ) as out:
+        for i in range(0, persons, 10_000):
+            sl = slice(i, i + 10_000)
+            m = len(start[sl])
+            c = _status_codes(rng, start[sl], weeks, np.zeros(m), np.full(m, 0.03),
+                              np.full(m, 0.9), np.full(m, 4), 2)  # fmt: skip
+            cols = [pa.array(ids[sl])] + [dictionary.take(pa.array(c[:, j])) for j in range(weeks)]
+            out.write_table(pa.Table.from_arrays(cols, schema=schema))
+    days = pd.to_datetime(LANDSPANEL_FIRST_WEEK) + pd.to_timedelta(start * 7, "D")
+    pd.DataFrame({"person_id": ids, "start_date": days}).to_parquet(folder / "deltagere.parquet")
+
+
+def dream(persons: int, weeks: int, folder: Path) -> dict:
+    import pandas as pd
+
+    from evalkit.columnar import panel_spells
+
+    part = pd.read_parquet(folder / "deltagere.parquet")
+    t = _clock()
+    res = panel_spells(folder / "dream.csv", part, keep_spells=True)
+    timing = _since(t)
+    return {
+        "what": f"DREAM wide CSV {persons:,} x {weeks} -> spells",
+        **timing,
+        "csv_gb": round((folder / "dream.csv").stat().st_size / GiB, 3),
+        "persons": res.n_persons,
+        "events": int(res.spells["event"].sum()),
+        "peak_rss_gb": round(_rss(), 3),
+    }
+
+
+def _child(args: argparse.Namespace, step: str) -> dict:
+    cmd = [sys.executable, __file__, "--step", step, args.task, "--persons", str(args.persons),
+           "--weeks", str(args.weeks), "--folder", str(args.folder)]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("task", choices=["kernel", "parquet", "national", "dream"])
+    p.add_argument("--persons", type=int, default=1_000_000)
+    p.add_argument("--weeks", type=int, default=260)
+    p.add_argument("--folder", type=Path, default=None)
+    p.add_argument("--step", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.step is not None:  # one measurement in this (fresh) process
+        folder = args.folder
+        if args.step == "generate":
+            t = _clock()
+            if args.task == "dream":
+                write_dream(args.persons, args.weeks, folder)
+            else:
+                from evalkit.demo.landspanel import generate_landspanel
+
+                generate_landspanel(folder / f"landspanel-{args.persons}", args.persons,
+                                    n_weeks=args.weeks)  # fmt: skip
+            print(json.dumps({"what": "generate", **_since(t), "peak_rss_gb": round(_rss(), 3)}))
+        else:
+            fn = {"kernel": kernel, "parquet": parquet, "national": national, "dream": dream}
+            res = (
+                fn[args.task](args.persons, args.weeks)
+                if args.task == "kernel"
+                else fn[args.task](args.persons, args.weeks, folder)
+            )
+            print(json.dumps(res))
+        return
+    with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
+        args.folder = Path(tmp)
+        load = Path("/proc/loadavg").read_text().split()[:3]
+        print(f"load average at start: {' '.join(load)}")
+        if args.task != "kernel":
+            print(json.dumps(_child(args, "generate")))
+        print(json.dumps(_child(args, "measure"), indent=1))
+        print(f"load average at end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+
+
+if __name__ == "__main__":
+    main()

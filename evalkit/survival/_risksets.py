@@ -528,7 +528,7 @@ class RiskSetModel:
             v -= acum[st.lo]
         v *= r
         xt = self.xt
-        imat = (xt * v) @ xt.T
+        imat = _gram(xt * v, xt)
         imat -= (s1 * tau1) @ s1.T
         if sigf is not None:  # Efron: only cells with tied events have these terms
             mu = self.multi
@@ -580,6 +580,23 @@ class RiskSetModel:
         xe = xt[:, ev]
         res[:, ev] += xe - abar[:, cell] + risk[ev] * (xe * q.sigf[cell] - hfa[:, cell])
         return res
+
+
+def _gram(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b.T`` for (p, n) arrays with ``a b'`` symmetric (``a = b diag(v)``).
+
+    With few covariates and many rows, one single-threaded ``einsum`` per pair of rows
+    is about twice as fast as a (p, n) x (n, p) BLAS product, and unlike BLAS ``dot``
+    (threaded above a size) it does not spin on a loaded machine.
+    """
+    p = a.shape[0]
+    if p > 16:
+        return a @ b.T
+    out = np.empty((p, p))
+    for i in range(p):
+        for j in range(i, p):
+            out[i, j] = out[j, i] = np.einsum("n,n->", a[i], b[j])
+    return out
 
 
 def in_values(col: np.ndarray, values: tuple[float, ...]) -> bool:

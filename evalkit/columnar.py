@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 
+from evalkit.io import DEFAULT_STATUS_CODES
 from evalkit.schemas import STATUS_CATEGORIES, mask_value
 from evalkit.spells import spells_frame
 from evalkit.spells_kernel import competing_codes, spells_block
@@ -59,21 +60,6 @@ __all__ = [
 
 COMPETING = ("uddannelse", "foertidspension", "udvandret", "doed")
 _YCOL = re.compile(r"^y_(\d{2})(\d{2})$")
-_DEFAULT_CODES = {
-    "": "selvforsoergende",
-    "111": "dagpenge",
-    "130": "kontanthjaelp",
-    "760": "ressourceforloeb",
-    "890": "sygedagpenge",
-    "740": "ledighedsydelse",
-    "741": "fleksjob",
-    "783": "foertidspension",
-    "651": "uddannelse",
-    "652": "uddannelse",
-    "997": "udvandret",
-    "998": "doed",
-    "999": "oevrig",
-}
 _BATCH = 16_384  # persons per Arrow batch (and per block of the kernel)
 
 
@@ -116,7 +102,7 @@ class Block:
 
 
 def _lookup(codes: dict[str, str] | None) -> dict[str, int]:
-    table = dict(_DEFAULT_CODES)
+    table = dict(DEFAULT_STATUS_CODES)
     table.update({str(k).strip(): v for k, v in (codes or {}).items()})
     table.update({c: c for c in STATUS_CATEGORIES})
     return {k: STATUS_CATEGORIES.index(v) for k, v in table.items()}

@@ -368,6 +368,35 @@ def aalborg_offers(seed: int, slug: str, participants: pd.DataFrame) -> pd.DataF
     ], ignore_index=True)  # fmt: skip
 
 
+def joblog_week(
+    rng: np.random.Generator,
+    ids: np.ndarray,
+    start: pd.Series,
+    k: int,
+    use: np.ndarray,
+    end: pd.Series,
+    last: pd.Timestamp,
+    rate: float | np.ndarray,
+    level: np.ndarray,
+) -> pd.DataFrame:
+    """Joblog rows of week ``k`` from each person's start week, for all persons at once.
+
+    A user (``use``) logs in with probability 0.85 in a week up to ``end`` and ``last``;
+    the count is Poisson with mean ``rate x level / 0.85`` and the day a weekday. The
+    draws (login, count, day) are taken in that order, so callers get the same stream.
+    """
+    n = len(ids)
+    monday = start + pd.Timedelta(weeks=k)
+    logged = use & (rng.random(n) < 0.85) & (monday <= end).to_numpy()
+    logged &= (monday <= last).to_numpy()
+    count = rng.poisson(rate * level / 0.85)
+    day = monday + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
+    keep = logged & (count > 0)
+    return pd.DataFrame(
+        {"person_id": ids[keep], "date": day.to_numpy()[keep], "applications": count[keep]}
+    )
+
+
 def aalborg_joblog(
     seed: int, slug: str, participants: pd.DataFrame, last: pd.Timestamp
 ) -> pd.DataFrame:
@@ -392,15 +421,7 @@ def aalborg_joblog(
         participants["start_date"].dt.dayofweek, unit="D"
     )
     end = participants["end_date"].fillna(last)
-    rows = []
-    for k in range(26):  # 26 weeks, vectorised over persons
-        monday = start + pd.Timedelta(weeks=k)
-        logged = use & (rng.random(n) < 0.85) & (monday <= end).to_numpy()
-        logged &= (monday <= last).to_numpy()
-        count = rng.poisson(rate * level / 0.85)
-        day = monday + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
-        keep = logged & (count > 0)
-        rows.append(pd.DataFrame({"person_id": ids[keep], "date": day.to_numpy()[keep],
-                                  "applications": count[keep]}))  # fmt: skip
+    # 26 weeks, vectorised over persons
+    rows = [joblog_week(rng, ids, start, k, use, end, last, rate, level) for k in range(26)]
     log = pd.concat(rows, ignore_index=True)
     return log.sort_values(["date", "person_id"], kind="stable").reset_index(drop=True)

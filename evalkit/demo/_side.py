@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from evalkit.demo._definitions import jobcentre_unemployment
+from evalkit.demo._definitions import jobcentre_unemployment, joblog_week
 from evalkit.demo._planted import PLANTED
 from evalkit.demo._simulate import _covariates, _eta, _monday
 
@@ -72,22 +72,8 @@ def _joblog(
         end = g["end_date"].fillna(last)
         for w, offsets, use in (("before", range(-13, 0), use_b), ("during", range(26), use_d)):
             rate = truth[f"joblog_rate_{w}_{group}"]
-            for k in offsets:
-                monday = start + pd.Timedelta(weeks=k)
-                logged = use & (rng.random(n) < 0.85) & (monday <= end).to_numpy()
-                logged &= (monday <= last).to_numpy()
-                count = rng.poisson(rate * level / 0.85)
-                day = monday + pd.to_timedelta(rng.integers(0, 5, n), unit="D")
-                keep = logged & (count > 0)
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "person_id": g["person_id"].to_numpy()[keep],
-                            "date": day.to_numpy()[keep],
-                            "applications": count[keep],
-                        }
-                    )
-                )
+            ids = g["person_id"].to_numpy()
+            rows += [joblog_week(rng, ids, start, k, use, end, last, rate, level) for k in offsets]
     log = pd.concat(rows, ignore_index=True)
     return log.sort_values(["date", "person_id"], kind="stable").reset_index(drop=True)
 

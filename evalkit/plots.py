@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -461,6 +462,12 @@ def plot_cumulative_incidence(
         ]
         ax.text(0.98, 0.04, "Grays test – " + "; ".join(parts), transform=ax.transAxes,
                 ha="right", va="bottom", fontsize="small")  # fmt: skip
+    _finish_share_axes(ax, xlabel, ylabel, title)
+    return fig
+
+
+def _finish_share_axes(ax: Axes, xlabel: str, ylabel: str, title: str | None) -> None:
+    """Percent y axis, labels, light grid, legend top left and the title (if any)."""
     ax.yaxis.set_major_formatter(_PERCENT)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -468,7 +475,6 @@ def plot_cumulative_incidence(
     ax.legend(frameon=False, loc="upper left")
     if title:
         ax.set_title(title)
-    return fig
 
 
 def plot_cumulative_hazard(

@@ -351,7 +351,7 @@ class FineGrayResult:
         every event time of the cause (:meth:`predict`). Returns the Figure of ``ax``, or a
         new one not registered with pyplot (a notebook shows it once).
         """
-        from evalkit.plots import _PERCENT
+        from evalkit.plots import _finish_share_axes
 
         pred = self.predict(newdata)
         if ax is None:
@@ -363,13 +363,7 @@ class FineGrayResult:
             ax.step(x, np.r_[0.0, pred[label].to_numpy()], where="post", label=str(label))
         ax.set_ylim(0, 1)
         ax.set_xlim(left=0)
-        ax.yaxis.set_major_formatter(_PERCENT)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.grid(alpha=0.3)
-        ax.legend(frameon=False, loc="upper left")
-        if title:
-            ax.set_title(title)
+        _finish_share_axes(ax, xlabel, ylabel, title)
         return ax.figure
 
     def to_frame(self) -> pd.DataFrame:

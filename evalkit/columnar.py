@@ -29,9 +29,10 @@ week columns (the file's columns are separate buffers); never over persons.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,7 @@ __all__ = [
 COMPETING = ("uddannelse", "foertidspension", "udvandret", "doed")
 _YCOL = re.compile(r"^y_(\d{2})(\d{2})$")
 _BATCH = 16_384  # persons per Arrow batch (and per block of the kernel)
+_SLAB = 64  # week columns transposed at a time (64 bytes: a cache line per person)
 
 
 class PanelError(ValueError):
@@ -91,14 +93,45 @@ class Block:
     hours : ndarray of float32 or None
     start_col : ndarray of int64
         Calendar column of each person's start week.
-    columns : DataFrame
-        The participant columns of the block (``person_id``, ``start_date``, ...).
+    start_days : ndarray of int64
+        Each person's start date (days since 1970-01-01).
+    table : pyarrow.RecordBatch or None
+        The participant columns as read (``person_id``, ``start_date``, ...), or None
+        when they come from a participants table (then ``frame`` holds them).
+    extra : dict of str to str
+        Columns of the hive partition (e.g. ``kommune``), the same for every person.
+    frame : DataFrame or None
+        The participant columns as pandas, built by :attr:`columns` when first asked.
     """
 
     codes: np.ndarray
     hours: np.ndarray | None
     start_col: np.ndarray
-    columns: pd.DataFrame
+    start_days: np.ndarray
+    table: pa.RecordBatch | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    frame: pd.DataFrame | None = None
+
+    @property
+    def columns(self) -> pd.DataFrame:
+        """The participant columns of the block (``person_id``, ``start_date``, ...)."""
+        if self.frame is None:
+            assert self.table is not None
+            frame = pa.Table.from_batches([self.table]).to_pandas()
+            for k, v in self.extra.items():
+                frame[k] = v
+            self.frame = frame
+        return self.frame
+
+    def column(self, name: str) -> pa.Array | pd.Series | None:
+        """One participant column (Arrow when read from Parquet), None when absent."""
+        if self.frame is not None or self.table is None:
+            frame = self.columns
+            return frame[name] if name in frame else None
+        if name in self.extra:
+            return pa.array([self.extra[name]] * self.table.num_rows, pa.string())
+        names = self.table.schema.names
+        return self.table.column(names.index(name)) if name in names else None
 
 
 def _lookup(codes: dict[str, str] | None) -> dict[str, int]:
@@ -106,16 +139,6 @@ def _lookup(codes: dict[str, str] | None) -> dict[str, int]:
     table.update({str(k).strip(): v for k, v in (codes or {}).items()})
     table.update({c: c for c in STATUS_CATEGORIES})
     return {k: STATUS_CATEGORIES.index(v) for k, v in table.items()}
-
-
-def _monday_days(arr: pa.Array | pa.ChunkedArray | pd.Series) -> np.ndarray:
-    """Days since 1970-01-01 of the Monday of each date."""
-    if isinstance(arr, pd.Series):
-        days = pd.to_datetime(arr).to_numpy(dtype="datetime64[D]").astype(np.int64)
-    else:
-        days = pc.cast(pc.cast(arr, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False)
-        days = days.astype(np.int64)
-    return days - (days + 3) % 7
 
 
 def _iso_monday_days(yy: int, ww: int) -> int | None:
@@ -129,6 +152,17 @@ def _iso_monday_days(yy: int, ww: int) -> int | None:
 
 def _wide_weeks(file: str, names: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """The ``y_YYWW`` columns in week order and their Mondays (days since 1970)."""
+    cols, days, err = _weeks_of(tuple(names))
+    if err is not None:
+        raise PanelError(file, None, err[0], err[1])
+    return list(cols), days.copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _weeks_of(
+    names: tuple[str, ...],
+) -> tuple[tuple[str, ...], np.ndarray, tuple[str | None, str] | None]:
+    """:func:`_wide_weeks` without the file (cached: the files of a panel share columns)."""
     cols, days = [], []
     for name in names:
         if not name.startswith("y_"):
@@ -136,20 +170,18 @@ def _wide_weeks(file: str, names: Sequence[str]) -> tuple[list[str], np.ndarray]
         m = _YCOL.match(name)
         d = None if m is None else _iso_monday_days(int(m.group(1)), int(m.group(2)))
         if d is None:
-            raise PanelError(file, None, name, "a week column y_YYWW of an existing ISO week")
+            return (), np.zeros(0, np.int64), (name, "a week column y_YYWW of an existing ISO week")
         cols.append(name)
         days.append(d)
     if not cols:
-        raise PanelError(file, None, None, "week columns named y_YYWW (wide layout)")
+        return (), np.zeros(0, np.int64), (None, "week columns named y_YYWW (wide layout)")
     order = np.argsort(days, kind="stable")
     cols = [cols[i] for i in order]
     days_a = np.array(days, np.int64)[order]
     if np.any(np.diff(days_a) != 7):
         i = int(np.flatnonzero(np.diff(days_a) != 7)[0]) + 1
-        raise PanelError(
-            file, None, cols[i], "consecutive weekly columns (a week is missing or repeated)"
-        )
-    return cols, days_a
+        return (), days_a, (cols[i], "consecutive weekly columns (a week is missing or repeated)")
+    return tuple(cols), days_a, None
 
 
 def panel_weeks(path: str | Path) -> pd.DatetimeIndex:
@@ -159,37 +191,66 @@ def panel_weeks(path: str | Path) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
 
 
+class _Luts:
+    """Status lookup table (dictionary position -> int8 code, -2 unknown) of a column's
+    dictionary; the row groups of a file repeat the same few dictionaries."""
+
+    def __init__(self, lookup: dict[str, int]) -> None:
+        self.lookup = lookup
+        self._last: pa.Array | None = None
+        self._last_lut: tuple[np.ndarray, bool] = (np.zeros(0, np.int8), False)
+        self._cache: dict[tuple[str, ...], tuple[np.ndarray, bool]] = {}
+
+    def __call__(self, dictionary: pa.Array) -> tuple[np.ndarray, bool]:
+        """The table and whether every value of the dictionary is known."""
+        if self._last is not None and dictionary.equals(self._last):
+            return self._last_lut
+        vals = tuple(("" if v is None else str(v).strip()) for v in dictionary.to_pylist())
+        got = self._cache.get(vals)
+        if got is None:
+            lut = np.array([self.lookup.get(v, -2) for v in vals], np.int8)
+            got = (lut, bool(len(lut)) and int(lut.min()) >= 0)
+            self._cache[vals] = got
+        self._last, self._last_lut = dictionary, got
+        return got
+
+
 def _status_column(
-    arr: pa.Array,
-    lut_of: Callable[[pa.Array], np.ndarray],
+    arr: pa.Array | pa.ChunkedArray,
+    luts: _Luts,
     file: str,
     col: str,
     row0: int,
     null_code: int,
-) -> np.ndarray:
-    """One week column of a batch -> int8 codes; an unknown code raises PanelError."""
-    if pa.types.is_dictionary(arr.type):
-        lut = lut_of(arr.dictionary)
-        ind = arr.indices
-        if ind.null_count:
-            ind = pc.fill_null(ind, 0)
-        idx = ind.to_numpy(zero_copy_only=False)
-        out = lut[idx] if len(lut) else np.full(len(arr), -2, np.int8)
-        if arr.null_count:
-            out = np.where(arr.is_null().to_numpy(zero_copy_only=False), null_code, out)
-        values = arr.dictionary
-        index = idx
+    out: np.ndarray,
+) -> None:
+    """One week column of a batch -> int8 codes in ``out``; an unknown code raises
+    PanelError."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not isinstance(arr, pa.DictionaryArray):
+        arr = pc.dictionary_encode(arr.cast(pa.string()))
+    lut, known = luts(arr.dictionary)
+    nulls = arr.null_count
+    ind = arr.indices
+    if nulls:
+        ind = pc.fill_null(ind, 0)
+    idx = ind.to_numpy(zero_copy_only=False)
+    if len(lut):
+        np.take(lut, idx, out=out)
     else:
-        enc = pc.dictionary_encode(arr.cast(pa.string()))
-        return _status_column(enc, lut_of, file, col, row0, null_code)
+        out[:] = -2
+    if nulls:
+        out[arr.is_null().to_numpy(zero_copy_only=False)] = null_code
+    if known:
+        return
     bad = np.flatnonzero(out == -2)
     if bad.size:
         i = int(bad[0])
-        got = mask_value(str(values[int(index[i])].as_py()))
+        got = mask_value(str(arr.dictionary[int(idx[i])].as_py()))
         raise PanelError(
             file, row0 + i + 1, col, "a status category or DREAM code (see data.status.codes)", got
         )
-    return out.astype(np.int8)
 
 
 def _hours_column(arr: pa.Array | None, n: int) -> np.ndarray:
@@ -199,61 +260,60 @@ def _hours_column(arr: pa.Array | None, n: int) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0).astype(np.float32)
 
 
-def _make_lut(lookup: dict[str, int]) -> Callable[[pa.Array], np.ndarray]:
-    def lut_of(dictionary: pa.Array) -> np.ndarray:
-        vals = [("" if v is None else str(v).strip()) for v in dictionary.to_pylist()]
-        return np.array([lookup.get(v, -2) for v in vals], np.int8)
-
-    return lut_of
-
-
 def _batch_matrix(
     batch: pa.RecordBatch,
     ycols: list[str],
     file: str,
     row0: int,
-    lut_of: Callable[[pa.Array], np.ndarray],
+    luts: _Luts,
     null_code: int,
     with_hours: bool,
+    off: int,
+    width: int,
 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The block's int8 matrix (n, width), the file's weeks at columns ``off ...``.
+
+    The file's week columns are separate buffers: each is looked up into a row of the
+    transposed matrix (contiguous writes) and the matrix is transposed once, in slabs of
+    columns so that reads and writes stay in the CPU caches.
+    """
     n = batch.num_rows
-    codes = np.empty((n, len(ycols)), np.int8)
+    codes = np.full((n, width), -1, np.int8) if off or len(ycols) != width else None
+    if codes is None:
+        codes = np.empty((n, width), np.int8)
     names = batch.schema.names
-    for j, col in enumerate(ycols):  # the file's columns are separate buffers
-        codes[:, j] = _status_column(
-            batch.column(names.index(col)), lut_of, file, col, row0, null_code
-        )
+    pos = {c: i for i, c in enumerate(names)}
+    slab = np.empty((min(_SLAB, len(ycols)), n), np.int8)
+    for s0 in range(0, len(ycols), _SLAB):
+        cols = ycols[s0 : s0 + _SLAB]
+        for j, col in enumerate(cols):  # the file's columns are separate buffers
+            _status_column(batch.column(pos[col]), luts, file, col, row0, null_code, slab[j])
+        codes[:, off + s0 : off + s0 + len(cols)] = slab[: len(cols)].T
     hours = None
     if with_hours:
-        hours = np.empty((n, len(ycols)), np.float32)
+        hours = np.zeros((n, width), np.float32)
         for j, col in enumerate(ycols):
             tcol = "t_" + col[2:]
-            hours[:, j] = _hours_column(
-                batch.column(names.index(tcol)) if tcol in names else None, n
-            )
+            hours[:, off + j] = _hours_column(batch.column(pos[tcol]) if tcol in pos else None, n)
     return codes, hours
 
 
-def _participant_frame(
-    batch: pa.RecordBatch, keep: Sequence[str], extra: dict[str, str]
-) -> pd.DataFrame:
-    frame = pa.Table.from_batches(
-        [batch.select([c for c in keep if c in batch.schema.names])]
-    ).to_pandas()
-    for k, v in extra.items():
-        frame[k] = v
-    return frame
+def _first_null(arr: pa.Array | pa.ChunkedArray) -> int | None:
+    if arr.null_count == 0:
+        return None
+    return int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
 
 
-def _check_participants(frame: pd.DataFrame, file: str, row0: int) -> None:
-    for col in ("person_id", "start_date"):
-        if col not in frame.columns:
-            raise PanelError(file, None, col, f"a column {col!r}")
-        nul = frame[col].isna().to_numpy()
-        if nul.any():
-            raise PanelError(
-                file, row0 + int(np.flatnonzero(nul)[0]) + 1, col, "a value (it is empty)"
-            )
+def _date_days(arr: pa.Array | pa.ChunkedArray | pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of each date (Arrow dates and timestamps, or via pandas)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if isinstance(arr, pa.Array):
+        if pa.types.is_date(arr.type) or (pa.types.is_timestamp(arr.type) and arr.type.tz is None):
+            days = pc.cast(pc.cast(arr, pa.date32()), pa.int32())
+            return days.to_numpy(zero_copy_only=False).astype(np.int64)
+        arr = arr.to_pandas()
+    return pd.to_datetime(arr).to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
 def _fragments(path: str | Path) -> list[tuple[str, ds.Fragment | None, dict[str, str]]]:
@@ -261,6 +321,11 @@ def _fragments(path: str | Path) -> list[tuple[str, ds.Fragment | None, dict[str
     if p.is_file() and p.suffix.lower() == ".csv":
         return [(str(p), None, {})]
     dset = ds.dataset(str(p), format="parquet", partitioning="hive")
+    # the week columns are read as their dictionary indices when they are strings (a
+    # status is one of a few values; never a Python string per cell); other types as such
+    ycols = [c for c in dset.schema.names if c.startswith("y_")]
+    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=ycols))
+    dset = ds.dataset(str(p), format=fmt, partitioning="hive")
     out = []
     for frag in sorted(dset.get_fragments(), key=lambda f: f.path):
         keys = ds.get_partition_keys(frag.partition_expression)
@@ -279,6 +344,7 @@ def iter_blocks(
     hours: bool = False,
     batch_size: int = _BATCH,
     weeks: pd.DatetimeIndex | None = None,
+    files: Sequence[str] | None = None,
 ) -> Iterator[tuple[Block, pd.DatetimeIndex]]:
     """Blocks of persons of a wide panel (Parquet file or folder, or DREAM wide CSV).
 
@@ -300,6 +366,9 @@ def iter_blocks(
         Persons per block.
     weeks : DatetimeIndex, optional
         The calendar of the whole panel (default from the first file's columns).
+    files : sequence of str, optional
+        Only these files of the panel (paths as listed by the dataset), e.g. one worker's
+        share of the kommune partitions.
 
     Yields
     ------
@@ -307,7 +376,7 @@ def iter_blocks(
         The block and the Mondays of its columns.
     """
     lookup = _lookup(codes)
-    lut_of = _make_lut(lookup)
+    luts = _Luts(lookup)
     null_code = lookup[""]
     part_index = None
     if participants is not None:
@@ -315,7 +384,10 @@ def iter_blocks(
             if col not in participants.columns:
                 raise PanelError("participants", None, col, f"a column {col!r}")
         part_index = pd.Index(participants["person_id"].astype(str))
+    chosen = None if files is None else set(files)
     for file, frag, extra in _fragments(path):
+        if chosen is not None and file not in chosen:
+            continue
         if frag is None:
             reader = pacsv.open_csv(
                 file,
@@ -331,18 +403,21 @@ def iter_blocks(
             names = reader.schema.names
             batches: Iterator[pa.RecordBatch] = iter(reader)
         else:
+            # Parquet: read string week columns as their dictionary indices (a status
+            # is one of a few values; never a Python string per cell), all threads
             names = frag.physical_schema.names
+            have = set(names)
             ycols_f, _ = _wide_weeks(file, names)
             read = [
                 "person_id",
                 "start_date",
-                *[c for c in columns if c in names and c not in ("person_id", "start_date")],
+                *[c for c in columns if c in have and c not in ("person_id", "start_date")],
                 *ycols_f,
             ]
             if hours:
-                read += ["t_" + c[2:] for c in ycols_f if "t_" + c[2:] in names]
-            read = list(dict.fromkeys(c for c in read if c in names))
-            batches = frag.to_batches(columns=read, batch_size=batch_size)
+                read += ["t_" + c[2:] for c in ycols_f if "t_" + c[2:] in have]
+            read = list(dict.fromkeys(c for c in read if c in have))
+            batches = frag.to_batches(columns=read, batch_size=batch_size, use_threads=True)
         ycols, days = _wide_weeks(file, names)
         if weeks is None:
             weeks = pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
@@ -360,17 +435,12 @@ def iter_blocks(
             n = batch.num_rows
             if n == 0:
                 continue
-            c, h = _batch_matrix(batch, ycols, file, row0, lut_of, null_code, hours)
-            if off or len(ycols) != len(weeks):
-                full = np.full((n, len(weeks)), -1, np.int8)
-                full[:, off : off + len(ycols)] = c
-                c = full
-                if h is not None:
-                    fh = np.zeros((n, len(weeks)), np.float32)
-                    fh[:, off : off + len(ycols)] = h
-                    h = fh
-            frame = _participant_frame(batch, columns, extra)
+            c, h = _batch_matrix(batch, ycols, file, row0, luts, null_code, hours, off, len(weeks))
+            keep = [x for x in columns if x in batch.schema.names]
+            table = batch.select(keep)
+            frame = None
             if part_index is not None:
+                frame = _participant_frame(table, extra)
                 ids = frame["person_id"].astype(str)
                 pos = part_index.get_indexer(ids)
                 if (pos < 0).any():
@@ -382,15 +452,47 @@ def iter_blocks(
                     )
                 sub = participants.iloc[pos].reset_index(drop=True)
                 frame = pd.concat([frame[["person_id"]], sub.drop(columns="person_id")], axis=1)
-            _check_participants(frame, file, row0)
-            start_col = (_monday_days(frame["start_date"]) - w0) // 7
+                for col in ("person_id", "start_date"):
+                    nul = frame[col].isna().to_numpy()
+                    if nul.any():
+                        raise PanelError(
+                            file,
+                            row0 + int(np.flatnonzero(nul)[0]) + 1,
+                            col,
+                            "a value (it is empty)",
+                        )
+                start_days = _date_days(frame["start_date"])
+            else:
+                for col in ("person_id", "start_date"):
+                    if col not in table.schema.names:
+                        raise PanelError(file, None, col, f"a column {col!r}")
+                    i = _first_null(table.column(table.schema.names.index(col)))
+                    if i is not None:
+                        raise PanelError(file, row0 + i + 1, col, "a value (it is empty)")
+                start_days = _date_days(table.column(table.schema.names.index("start_date")))
+            start_col = (start_days - (start_days + 3) % 7 - w0) // 7
             for i in range(0, n, batch_size):
                 sl = slice(i, i + batch_size)
                 yield (
-                    Block(c[sl], None if h is None else h[sl], start_col[sl], frame.iloc[sl]),
+                    Block(
+                        c[sl],
+                        None if h is None else h[sl],
+                        start_col[sl],
+                        start_days[sl],
+                        table=None if frame is not None else table.slice(i, batch_size),
+                        extra=extra,
+                        frame=None if frame is None else frame.iloc[sl],
+                    ),
                     weeks,
                 )
             row0 += n
+
+
+def _participant_frame(table: pa.RecordBatch, extra: dict[str, str]) -> pd.DataFrame:
+    frame = pa.Table.from_batches([table]).to_pandas()
+    for k, v in extra.items():
+        frame[k] = v
+    return frame
 
 
 def start_quarter(start_date: pd.Series) -> np.ndarray:
@@ -484,35 +586,62 @@ def panel_spells(
             comp_codes,
             hours=None if block.hours is None else block.hours[:, :width],
         )
-        frame = spells_frame(block.columns.reset_index(drop=True), res, weeks, tuple(competing))
+        frame = None
+        if keep_spells or on_block is not None or group_by is not None:
+            frame = spells_frame(block.columns.reset_index(drop=True), res, weeks, tuple(competing))
         if group_by is not None:
             counts.add(res["duration"], res["event"], res["entry"], group_by(frame))
         else:
-            gcodes, gkeys = _default_groups(frame)
+            gcodes, gkeys = _default_groups(block)
             counts.add_codes(res["duration"], res["event"], res["entry"], gcodes, gkeys)
         if on_block is not None:
             on_block(frame)
         if keep_spells:
             out.append(frame)
-        n_persons += len(frame)
+        n_persons += len(block.start_col)
     spells = pd.concat(out, ignore_index=True) if keep_spells and out else None
     return PanelSpells(counts, spells, n_persons, len(weeks_seen), weeks_seen)
 
 
-def _default_groups(frame: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def _target_groups(block: Block) -> tuple[np.ndarray, list[str]]:
+    """Codes and (string) keys of the blocks' target groups, in order of first appearance."""
+    arr = block.column("target_group")
+    if arr is None:
+        return np.zeros(len(block.start_col), np.int64), ["alle"]
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if (
+        isinstance(arr, pa.Array)
+        and arr.null_count == 0
+        and (
+            pa.types.is_string(arr.type)
+            or pa.types.is_large_string(arr.type)
+            or (pa.types.is_dictionary(arr.type) and pa.types.is_string(arr.type.value_type))
+        )
+    ):  # Arrow strings: codes from the dictionary, no Python string per person
+        if not pa.types.is_dictionary(arr.type):
+            arr = pc.dictionary_encode(arr)
+        values = np.array(arr.dictionary.to_pylist(), dtype=object)
+        uniq, inv = np.unique(values, return_inverse=True)  # a dictionary may repeat
+        codes, first = pd.factorize(inv[arr.indices.to_numpy(zero_copy_only=False)])
+        return codes.astype(np.int64), [str(uniq[i]) for i in first]
+    series = arr if isinstance(arr, pd.Series) else pd.Series(arr.to_pandas())
+    codes, keys = pd.factorize(series.astype(str), sort=False)
+    return codes.astype(np.int64), [str(k) for k in keys]
+
+
+def _default_groups(block: Block) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """Codes and keys of ``(target_group, start_quarter)`` (vectorised; keys only per group)."""
-    if "target_group" in frame:
-        tg_codes, tg_keys = pd.factorize(frame["target_group"].astype(str), sort=False)
-    else:
-        tg_codes, tg_keys = np.zeros(len(frame), np.int64), pd.Index(["alle"])
-    d = pd.to_datetime(frame["start_date"])
-    quarter = (d.dt.year.to_numpy() * 4 + d.dt.quarter.to_numpy() - 1).astype(np.int64)
+    tg_codes, tg_keys = _target_groups(block)
+    day = block.start_days.astype("datetime64[D]")
+    month = day.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    quarter = month // 12 * 4 + 1970 * 4 + month % 12 // 3  # year * 4 + quarter - 1
     q_codes, q_vals = pd.factorize(quarter, sort=False)
-    combined = tg_codes.astype(np.int64) * len(q_vals) + q_codes
+    combined = tg_codes * len(q_vals) + q_codes
     codes, uniq = pd.factorize(combined, sort=False)
     keys = [
         (
-            str(tg_keys[u // len(q_vals)]),
+            tg_keys[u // len(q_vals)],
             f"{q_vals[u % len(q_vals)] // 4}K{q_vals[u % len(q_vals)] % 4 + 1}",
         )
         for u in uniq

@@ -108,7 +108,10 @@ class SurvivalCounts:
         if old is None:
             self.counts[key] = arr.astype(np.int64).copy()
             return
-        n = max(old.shape[1], arr.shape[1])
+        if old.shape[1] >= arr.shape[1]:  # in place (the arrays are this instance's own)
+            old[:, : arr.shape[1]] += arr
+            return
+        n = arr.shape[1]
         self.counts[key] = np.pad(old, ((0, 0), (0, n - old.shape[1]))) + np.pad(
             arr, ((0, 0), (0, n - arr.shape[1]))
         )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,7 @@ def generate_landspanel(
     n_weeks: int = 156,
     first_week: dt.date = LANDSPANEL_FIRST_WEEK,
     chunk: int = 100_000,
+    only: Sequence[str] | None = None,
 ) -> Path:
     """Write a national panel of ``n`` persons as wide Parquet, partitioned by kommune.
 
@@ -125,7 +127,10 @@ def generate_landspanel(
     first_week : date
         Monday of the first week.
     chunk : int
-        Persons generated (and written) at a time.
+        Persons generated (and written) at a time (and per row group).
+    only : sequence of str, optional
+        Write only these kommuner, with the persons they have in the panel of ``n``: a
+        part of a panel too large to write, with the same files (benchmarks).
 
     Returns
     -------
@@ -149,6 +154,8 @@ def generate_landspanel(
     benefit = STATUS_CATEGORIES.index("kontanthjaelp")
     chunk = max(1_000, min(chunk, 20_000_000 // n_weeks))  # about 20 M cells per chunk
     for code, (kommune, count) in enumerate(kommune_counts(n).items()):
+        if only is not None and kommune not in only:
+            continue
         folder = tmp / f"kommune={kommune}"
         for part, first in enumerate(range(0, count, chunk)):
             m = min(chunk, count - first)
@@ -182,8 +189,8 @@ def generate_landspanel(
             pq.write_table(
                 pa.table(cols),
                 folder / f"part-{part:03d}.parquet",
-                row_group_size=16_384,
-                compression="zstd",
+                row_group_size=chunk,  # one row group per chunk
+                compression="snappy",  # Arrow's, DuckDB's and Spark's default
             )
     if out.exists():
         import shutil

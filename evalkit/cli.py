@@ -2,6 +2,7 @@
 
     evalkit demo-data [--out data_raw/demo] [--seed 2024] [--national N [--weeks W]]
     evalkit landstal PANEL --out landstal.parquet [--participants F] [--as-of DATE] [--date DATE]
+        [--workers N] [--scheduler tcp://host:8786]
     evalkit validate CONFIG [CONFIG ...]
     evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
         [--internal] [--final]
@@ -57,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--date", default=None, help="date recorded as computed (default today)")
     ls.add_argument("--k", type=int, default=4, help="self-supporting weeks of an exit")
     ls.add_argument("--threshold", type=int, default=5, help="smallest count published")
+    ls.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="read the files of a Parquet folder on a Dask LocalCluster of N processes",
+    )
+    ls.add_argument(
+        "--scheduler", default=None, help="an existing Dask scheduler (tcp://host:8786)"
+    )
 
     v = sub.add_parser("validate", help="check configs and their data; list every problem")
     v.add_argument("configs", nargs="+", help="project config files")
@@ -208,6 +218,8 @@ def _landstal(args: argparse.Namespace) -> int:
             as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
             date=dt.date.fromisoformat(args.date) if args.date else None,
             threshold=args.threshold,
+            workers=args.workers,
+            scheduler=args.scheduler,
         )
     except (PanelError, FileNotFoundError) as e:
         print(f"evalkit: {e}", file=sys.stderr)

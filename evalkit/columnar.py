@@ -77,9 +77,13 @@ class PanelError(ValueError):
         expected: str,
         got: str | None = None,
     ) -> None:
+        self._args = (file, row, column, expected, got)
         where = f"{file}" + (f", row {row}" if row is not None else "")
         where += f", column {column}" if column is not None else ""
         super().__init__(f"{where}: expected {expected}" + (f", got {got}" if got else ""))
+
+    def __reduce__(self) -> tuple[type, tuple]:  # pickled from a worker process
+        return (type(self), self._args)
 
 
 @dataclass
@@ -316,16 +320,22 @@ def _date_days(arr: pa.Array | pa.ChunkedArray | pd.Series) -> np.ndarray:
     return pd.to_datetime(arr).to_numpy(dtype="datetime64[D]").astype(np.int64)
 
 
-def _fragments(path: str | Path) -> list[tuple[str, ds.Fragment | None, dict[str, str]]]:
+def _fragments(
+    path: str | Path, files: Sequence[str] | None = None
+) -> list[tuple[str, ds.Fragment | None, dict[str, str]]]:
+    """The files of a panel (all, or those given) with their hive partition keys."""
     p = Path(path)
     if p.is_file() and p.suffix.lower() == ".csv":
         return [(str(p), None, {})]
-    dset = ds.dataset(str(p), format="parquet", partitioning="hive")
+    source: str | list[str] = str(p) if files is None or p.is_file() else list(files)
+    hive = ds.partitioning(flavor="hive")
+    base = None if isinstance(source, str) else str(p)
+    dset = ds.dataset(source, format="parquet", partitioning=hive, partition_base_dir=base)
     # the week columns are read as their dictionary indices when they are strings (a
     # status is one of a few values; never a Python string per cell); other types as such
     ycols = [c for c in dset.schema.names if c.startswith("y_")]
     fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=ycols))
-    dset = ds.dataset(str(p), format=fmt, partitioning="hive")
+    dset = ds.dataset(source, format=fmt, partitioning=hive, partition_base_dir=base)
     out = []
     for frag in sorted(dset.get_fragments(), key=lambda f: f.path):
         keys = ds.get_partition_keys(frag.partition_expression)
@@ -384,10 +394,7 @@ def iter_blocks(
             if col not in participants.columns:
                 raise PanelError("participants", None, col, f"a column {col!r}")
         part_index = pd.Index(participants["person_id"].astype(str))
-    chosen = None if files is None else set(files)
-    for file, frag, extra in _fragments(path):
-        if chosen is not None and file not in chosen:
-            continue
+    for file, frag, extra in _fragments(path, files):
         if frag is None:
             reader = pacsv.open_csv(
                 file,
@@ -536,6 +543,8 @@ def panel_spells(
     hours: bool = False,
     batch_size: int = _BATCH,
     on_block: Callable[[pd.DataFrame], None] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> PanelSpells:
     """Spells and survival counts of a wide panel, block by block.
 
@@ -552,7 +561,16 @@ def panel_spells(
         Spells frame of a block -> group key of each spell, for the counts; default
         ``(target_group, start_quarter)`` (``target_group`` "alle" when absent).
     on_block : callable, optional
-        Called with each block's spells frame (e.g. to write them out).
+        Called with each block's spells frame (e.g. to write them out); in this process,
+        so the panel is then read here (``workers`` is not used).
+    workers : int
+        With more than 1, the files of a Parquet folder (e.g. the kommune partitions) are
+        read on a Dask LocalCluster of this many worker processes (one thread each) and
+        their counts merged exactly (:meth:`SurvivalCounts.merge`) in file order, so the
+        result equals the serial one; the spells, if kept, are concatenated in file order.
+    scheduler : str, optional
+        An existing Dask scheduler (``tcp://host:8786``) to read the files on instead;
+        its workers must see the panel at the same path.
 
     Returns
     -------
@@ -566,18 +584,59 @@ def panel_spells(
     from evalkit._checks import check_positive_int
 
     k = check_positive_int(k, "k")
+    workers = check_positive_int(workers, "workers")
+    kwargs = {
+        "k": k,
+        "competing": tuple(competing),
+        "as_of": as_of,
+        "keep_spells": keep_spells,
+        "group_by": group_by,
+        "codes": codes,
+        "hours": hours,
+        "batch_size": batch_size,
+    }
+    if (workers > 1 or scheduler) and on_block is None and participants is None:
+        frags = _fragments(path)
+        if len(frags) > 1:
+            return _distributed(path, frags, workers, scheduler, kwargs)
+    return _spells_part(path, participants, on_block=on_block, **kwargs)
+
+
+def _spells_part(
+    path: str | Path,
+    participants: pd.DataFrame | None = None,
+    *,
+    k: int,
+    competing: tuple[str, ...],
+    as_of: dt.date | pd.Timestamp | None,
+    keep_spells: bool,
+    group_by: Callable[[pd.DataFrame], Sequence[Hashable]] | None,
+    codes: dict[str, str] | None,
+    hours: bool,
+    batch_size: int,
+    on_block: Callable[[pd.DataFrame], None] | None = None,
+    files: Sequence[str] | None = None,
+    weeks: pd.DatetimeIndex | None = None,
+) -> PanelSpells:
+    """:func:`panel_spells` in this process (of the given files of the panel only)."""
     comp_codes = competing_codes(competing)
     counts = SurvivalCounts()
     out: list[pd.DataFrame] = []
     n_persons = 0
-    weeks_seen = pd.DatetimeIndex([])
-    for block, weeks in iter_blocks(
-        path, participants, codes=codes, hours=hours, batch_size=batch_size
+    weeks_seen = pd.DatetimeIndex([]) if weeks is None else weeks
+    for block, calendar in iter_blocks(
+        path,
+        participants,
+        codes=codes,
+        hours=hours,
+        batch_size=batch_size,
+        weeks=weeks,
+        files=files,
     ):
-        weeks_seen = weeks
-        end = len(weeks) - 1
+        weeks_seen = calendar
+        end = len(calendar) - 1
         if as_of is not None:
-            end = min(end, int((pd.Timestamp(as_of) - weeks[0]).days // 7))
+            end = min(end, int((pd.Timestamp(as_of) - calendar[0]).days // 7))
         width = max(end + 1, 0)
         res = spells_block(
             block.codes[:, :width],
@@ -588,7 +647,7 @@ def panel_spells(
         )
         frame = None
         if keep_spells or on_block is not None or group_by is not None:
-            frame = spells_frame(block.columns.reset_index(drop=True), res, weeks, tuple(competing))
+            frame = spells_frame(block.columns.reset_index(drop=True), res, calendar, competing)
         if group_by is not None:
             counts.add(res["duration"], res["event"], res["entry"], group_by(frame))
         else:
@@ -601,6 +660,60 @@ def panel_spells(
         n_persons += len(block.start_col)
     spells = pd.concat(out, ignore_index=True) if keep_spells and out else None
     return PanelSpells(counts, spells, n_persons, len(weeks_seen), weeks_seen)
+
+
+def _distributed(
+    path: str | Path,
+    frags: list[tuple[str, ds.Fragment | None, dict[str, str]]],
+    workers: int,
+    scheduler: str | None,
+    kwargs: dict,
+) -> PanelSpells:
+    """The files of a panel on Dask workers, one task per file; merged in file order."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    first, frag, _ = frags[0]
+    assert frag is not None
+    _, days = _wide_weeks(first, frag.physical_schema.names)
+    weeks = pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
+    files = [f for f, _, _ in frags]
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, set_as_default=False)
+    else:
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            security=True,  # temporary credentials: no other user can run code on it
+            silence_logs=logging.CRITICAL,
+            memory_limit=0,
+        )
+        client = Client(cluster, set_as_default=False)
+    try:
+        # the largest files first, so the workers finish together
+        size = {f: Path(f).stat().st_size for f in files}
+        order = sorted(files, key=lambda f: -size[f])
+        futures = {
+            f: client.submit(_spells_part, str(path), files=[f], weeks=weeks, pure=False, **kwargs)
+            for f in order
+        }
+        parts = [futures[f].result() for f in files]  # in file order: as the serial path
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    counts = SurvivalCounts()
+    for part in parts:
+        counts.merge(part.counts)
+    frames = [p.spells for p in parts if p.spells is not None]
+    spells = pd.concat(frames, ignore_index=True) if kwargs["keep_spells"] and frames else None
+    return PanelSpells(counts, spells, sum(p.n_persons for p in parts), len(weeks), weeks)
 
 
 def _target_groups(block: Block) -> tuple[np.ndarray, list[str]]:

@@ -149,6 +149,8 @@ def compute_landstal(
     date: dt.date | None = None,
     threshold: int = 5,
     codes: dict[str, str] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Compute the national curves of a panel and write them to ``out`` (Parquet).
 
@@ -168,6 +170,12 @@ def compute_landstal(
         Disclosure threshold (smallest count published).
     codes : dict, optional
         Extra status codes (as ``data.status.codes``).
+    workers : int
+        Read the files of a Parquet folder on a Dask LocalCluster of this many worker
+        processes (:func:`evalkit.columnar.panel_spells`); the result is the same file.
+    scheduler : str, optional
+        An existing Dask scheduler (``tcp://host:8786``) instead; its workers must see
+        the panel at the same path.
 
     Returns
     -------
@@ -176,7 +184,7 @@ def compute_landstal(
     """
     res = panel_spells(
         panel, participants, k=k, competing=competing, as_of=as_of, keep_spells=False,
-        codes=codes,
+        codes=codes, workers=workers, scheduler=scheduler,
     )  # fmt: skip
     table = landstal_table(res.counts, threshold)
     from evalkit import __version__

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
 
 __all__ = ["SurvivalCounts"]
 
@@ -167,6 +166,8 @@ class SurvivalCounts:
         with np.errstate(divide="ignore", invalid="ignore"):
             surv = np.cumprod(1.0 - np.where(d > 0, d / y, 0.0))
             se_log = np.sqrt(np.cumsum(np.where(d > 0, d / (y * (y - d)), 0.0)))
+        from scipy.stats import norm  # here: scipy.stats takes a second to import
+
         z = float(norm.isf(alpha / 2))
         from evalkit.survival.km import _confint
 
@@ -221,6 +222,8 @@ class SurvivalCounts:
         risk = (
             np.cumsum(ex[:, ::-1], axis=1)[:, ::-1] - np.cumsum(en[:, ::-1], axis=1)[:, ::-1]
         ).astype(float)
+        from scipy.stats import chi2
+
         d, y = ev.sum(axis=0), risk.sum(axis=0)
         use = (d > 0) & (y > 0)
         d, y, ev, risk = d[use], y[use], ev[:, use], risk[:, use]
@@ -252,6 +255,8 @@ class SurvivalCounts:
         key : hashable, optional
             One group (default all pooled).
         """
+        from scipy.stats import chi2
+
         arr = self.pooled() if key is None else self.counts[key]
         week = reference["week"].to_numpy(float)
         cumhaz = -np.log(reference["survival"].to_numpy(float))

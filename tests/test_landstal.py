@@ -85,3 +85,41 @@ def test_cli_bad_panel_names_file_row_and_column(panel, tmp_path, capsys) -> Non
     assert not (tmp_path / "x.parquet").exists()
     assert not any(pid in err for pid in frame["person_id"])
     assert np.isfinite(len(pd.read_parquet(bad)))
+
+
+def test_workers_give_the_same_file_and_spells_as_serial(tmp_path) -> None:
+    # the kommune partitions on a 2-process Dask LocalCluster, counts merged exactly
+    from evalkit.demo.landspanel import generate_landspanel
+
+    only = ("Aalborg", "Hedensted", "Læsø", "Odense")
+    panel = generate_landspanel(tmp_path / "panel", 40_000, n_weeks=70, chunk=1_000, only=only)
+    serial, par = tmp_path / "serial.parquet", tmp_path / "par.parquet"
+    assert main(["landstal", str(panel), "--out", str(serial), "--date", "2020-02-03"]) == 0
+    args = ["landstal", str(panel), "--out", str(par), "--date", "2020-02-03", "--workers", "2"]
+    assert main(args) == 0
+    assert par.read_bytes() == serial.read_bytes()
+    # an existing scheduler (here a cheap in-process cluster of 2 threads): the same spells
+    from distributed import LocalCluster
+
+    one = panel_spells(panel, batch_size=7)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
+        two = panel_spells(panel, batch_size=7, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(two.spells, one.spells)
+    assert len(list(panel.rglob("*.parquet"))) > 4  # several files per kommune
+    assert (two.n_persons, two.n_weeks) == (one.n_persons, 70)
+    assert list(two.counts.counts) == list(one.counts.counts)
+    for key, arr in one.counts.counts.items():
+        np.testing.assert_array_equal(two.counts.counts[key], arr)
+
+
+def test_panel_error_survives_pickling_from_a_worker() -> None:
+    import pickle
+
+    from evalkit.columnar import PanelError
+
+    err = PanelError("kommune=Aalborg/part-000.parquet", 12, "y_1603", "a status", "xx")
+    back = pickle.loads(pickle.dumps(err))
+    assert isinstance(back, PanelError) and str(back) == str(err)
+    assert str(back) == (
+        "kommune=Aalborg/part-000.parquet, row 12, column y_1603: expected a status, got xx"
+    )

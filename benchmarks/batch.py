@@ -178,18 +178,20 @@ def _split(config: Path, kommuner: list[str], out: Path) -> tuple[dict, list[dic
 
             def engine(*args, seen=seen, **kwargs):
                 t = time.perf_counter()
-                seen["nb"] = kernel.execute_notebook(*args, **kwargs)
+                nb = kernel.execute_notebook(*args, **kwargs)
                 seen["engine"] = time.perf_counter() - t
-                return seen["nb"]
+                # before the export drops cells (the parameters, cells without output)
+                seen["cells"] = cells = {"prepare": 0.0, "figures": 0.0, "other": 0.0}
+                for cell in nb.cells:
+                    if cell.cell_type == "code":
+                        duration = cell.metadata.get("papermill", {}).get("duration") or 0.0
+                        cells[_cell_kind(cell)] += float(duration)
+                return nb
 
             subset = {"kommune": kommune}
             res = render_report(config, "slutevaluering", out_dir=out, generated=DATE,
                                 subset=subset, engine=engine)  # fmt: skip
-            cells = {"prepare": 0.0, "figures": 0.0, "other": 0.0}
-            for cell in seen["nb"].cells:
-                if cell.cell_type == "code":
-                    duration = cell.metadata.get("papermill", {}).get("duration") or 0.0
-                    cells[_cell_kind(cell)] += float(duration)
+            cells = seen["cells"]
             if i == 0:
                 once["first prepare"] = cells["prepare"]
                 continue

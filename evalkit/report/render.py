@@ -12,10 +12,12 @@ A failing notebook is kept under ``<out>/_failed/`` with the failing cell.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -77,7 +79,9 @@ class RenderResult:
     warnings: tuple[str, ...] = ()
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
+    """Our page templates (one environment per process: templates are compiled once)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=False,
@@ -124,15 +128,27 @@ def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_EXPORTERS = threading.local()
+
+
+def _exporter() -> Any:
+    """This thread's nbconvert exporter: its Jinja templates are compiled once, not per
+    report (an exporter is not safe to share between threads)."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(template_name="basic")
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        _EXPORTERS.html = exporter
+    return exporter
+
+
 def export_html(nb: nbformat.NotebookNode, title: str) -> str:
     """Turn an executed notebook into one self-contained HTML page (no code shown)."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="basic")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(_clean(nb))
+    body, _ = _exporter().from_notebook_node(_clean(nb))
     header_match = _HEADER.search(body)
     header = header_match.group(0) if header_match else ""
     body = _HEADER.sub("", body, count=1)
@@ -240,7 +256,7 @@ def render_report(
                 from evalkit.report._kernel import IPCKernelManager
 
                 engine = partial(pm.execute_notebook, kernel_manager_class=IPCKernelManager)
-            engine(
+            nb = engine(
                 str(notebook),
                 str(executed),
                 parameters=params,
@@ -258,7 +274,8 @@ def render_report(
             else:
                 failed = None
             raise ReportError(f"{label} {name}: {_short_error(exc)}", failed) from None
-        nb = nbformat.read(executed, as_version=4)
+        if not isinstance(nb, nbformat.NotebookNode):  # an engine that only writes it
+            nb = nbformat.read(executed, as_version=4)
         title = f"{config.title}: {', '.join(subset.values())}" if subset else config.title
         page = export_html(nb, f"{title} – {kind}{' (intern)' if internal else ''}")
         warnings = _environment_warnings(target / f"{name}.results.json", results_tmp)

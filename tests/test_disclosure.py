@@ -48,19 +48,36 @@ def test_hand_checked_two_by_two():
 
 
 def test_hand_checked_three_by_three():
-    # Only (r1, c1) = 2 is small. Rows first: r1 hides its smallest other non-zero, 6
-    # (c0). Columns: c0 now hides 8 (r0), c1 hides 7 (r2). Rows again: r0 hides 12 (c2),
-    # r2 hides 11 (c2). Then every line has 0 or 2 hidden cells; margins stay visible.
+    # Only (r1, c1) = 2 is small. Its row and its column each need a second hidden cell,
+    # and those two lines meet again only in a cell of their own: at least three
+    # secondary cells (a rectangle). The rectangles through (r1, c1) inside the table
+    # hide 6+7+20 = 33 (r1c0, r2c1, r2c0), 6+30+8 = 44, 40+30+12 = 82 or 40+7+11 = 58;
+    # through a margin they hide more. 6, 7, 20: the small cell is then 1, 2 or 3
+    # (r1c0 = 8 - 2 >= 5 caps it at 3), never pinned.
     res = suppress(_table([[8, 30, 12], [6, 2, 40], [20, 7, 11]]))
+    assert res.display().to_numpy().tolist() == [
+        ["8", "30", "12", "50"],
+        ["x", "<5", "40", "48"],
+        ["x", "x", "11", "38"],
+        ["34", "39", "63", "136"],
+    ]
+    full = res.mask.to_numpy()
+    assert all(full[i, :].sum() != 1 for i in range(full.shape[0]))
+    assert all(full[:, j].sum() != 1 for j in range(full.shape[1]))
+    assert _attack_display(res.display()) == []
+
+
+def test_hand_checked_three_by_three_greedy():
+    # The greedy rule: rows first, r1 hides its smallest other non-zero, 6 (c0).
+    # Columns: c0 now hides 8 (r0), c1 hides 7 (r2). Rows again: r0 hides 12 (c2), r2
+    # hides 11 (c2). Five secondary cells where three suffice.
+    res = suppress(_table([[8, 30, 12], [6, 2, 40], [20, 7, 11]]), method="greedy")
     assert res.display().to_numpy().tolist() == [
         ["x", "30", "x", "50"],
         ["x", "<5", "40", "48"],
         ["20", "x", "x", "38"],
         ["34", "39", "63", "136"],
     ]
-    full = res.mask.to_numpy()
-    assert all(full[i, :].sum() != 1 for i in range(full.shape[0]))
-    assert all(full[:, j].sum() != 1 for j in range(full.shape[1]))
 
 
 def test_small_margin_total_is_suppressed():
@@ -165,11 +182,17 @@ def _attack_display(shown: pd.DataFrame, extra: str = "") -> list:
 
 def test_hidden_cells_of_a_line_that_hold_fewer_than_the_threshold_are_protected():
     """Three <5 summing to 4 beside 15, 18 and the total 37: the 4 who answered 1-3 are a
-    small group; one more cell is hidden (and then its column partner)."""
+    small group; one more cell of r0 is hidden (and then its column partner).
+
+    Five secondary cells at least: each column c0-c2 needs a second hidden cell (its r1
+    cell or its total; three totals would leave r1 with a single hidden cell), r0 one
+    more, and that cell's column (or, for r0's total, the margin column) one more. 18
+    and 71 (c4) hide less than 15 and 77 (c3), 37 and 170.
+    """
     res = suppress(_table([[2, 1, 1, 15, 18], [6, 7, 9, 77, 71]]))
     shown = res.display()
-    assert list(shown.loc["r0"]) == ["<5", "<5", "<5", "x", "18", "37"]
-    assert shown.loc["r1", "c3"] == "x"
+    assert list(shown.loc["r0"]) == ["<5", "<5", "<5", "15", "x", "37"]
+    assert list(shown.loc["r1"]) == ["x", "x", "x", "77", "x", "170"]
     assert _attack_display(shown) == []
 
 
@@ -189,9 +212,10 @@ def test_published_and_protected_sums_are_suppressed_with_the_table():
     t = pd.DataFrame([[2, 1, 1, 15, 18], [1, 2, 2, 15, 17], [6, 2, 3, 77, 71],
                       [7, 4, 9, 67, 72]], index=["a", "b", "c", "d"], columns=cols)  # fmt: skip
     high = cols[3:]
-    plain = suppress(t, sums=[("b", high), ("c", high), ("d", high)])
+    plain = suppress(t, sums=[("b", high), ("c", high), ("d", high)], method="greedy")
     v = plain.values
-    # without 'protect': 174 + 178 - 32 - 148 - 139 = 33 is still there to compute
+    # without 'protect' (the greedy rule shows both column totals): 174 + 178 - 32 - 148
+    # - 139 = 33 is still there to compute
     assert v.loc["I alt", "Svar 4"] + v.loc["I alt", "Svar 5"] - 32 - 148 - 139 == 33
     res = suppress(t, sums=[("b", high), ("c", high), ("d", high)],
                    protect=[(r, high) for r in "abcd"], row_totals_shown=True)  # fmt: skip

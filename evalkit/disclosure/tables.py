@@ -1,13 +1,17 @@
 """Small-cell suppression (diskretionering): the one place where counts are hidden.
 
 Primary suppression hides counts ``0 < n < threshold`` (zeros are shown: a known zero
-reveals nobody). Secondary suppression then protects the totals: whenever a row or a
-column (its margin total included) holds exactly one hidden cell, or its hidden cells
-together hold fewer than ``threshold`` persons, or their sum pins a small cell (three
-``<5`` summing to 3 are 1 each), the smallest non-zero visible cell of that line is hidden
-too, until every line is safe. Sums published elsewhere (``sums``) are lines as well. Row and
-column totals are assumed known (published or derivable) even with ``margins=False``,
-so the protection never depends on whether the margins are shown.
+reveals nobody). Secondary suppression then protects them from the published sums: no
+row or column (its margin total included) and no sum published elsewhere (``sums``) may
+hold exactly one hidden cell, hide fewer than ``threshold`` persons together or pin a
+small cell (three ``<5`` summing to 3 are 1 each), and no combination of them may pin a
+small cell or a protected sum (``protect``) below the threshold. By default the fewest
+secondary cells that meet this are chosen by a mixed-integer program (:func:`_optimal`,
+as tau-argus and sdcTable do); large tables use the greedy rule (the smallest non-zero
+visible cell of an unsafe line is hidden, until every line is safe). Every pattern is
+audited with all sums together before it is returned (:func:`_audit`). Row and column
+totals are assumed known (published or derivable) even with ``margins=False``, so the
+protection never depends on whether the margins are shown.
 
 Danmarks Statistik requires at least 3 persons behind a cell; Danish analyses commonly
 show counts under 5 as ``<5``, which is our default.
@@ -16,6 +20,8 @@ References
 ----------
 Hundepool, A. et al. (2012). *Statistical Disclosure Control*, ch. 4 (cell suppression).
 Wiley.
+Fischetti, M. and Salazar-González, J.-J. (2001). Solving the cell suppression problem
+on tabular data with linear constraints. *Management Science* 47(7), 1008-1027.
 """
 
 from __future__ import annotations
@@ -171,20 +177,30 @@ def _secondary(
     sums: list[tuple[int, np.ndarray, float]] | None = None,
     protect: list[tuple[int, np.ndarray]] | None = None,
     keep: np.ndarray | None = None,
+    method: str = "optimal",
 ) -> np.ndarray:
     """Extend ``hidden`` until no published sum reveals a small count.
 
     ``counts`` includes the margins (last row and column) so totals take part; ``sums``
     are further published sums ``(row, column indices, value)``; ``protect`` are sums
     ``(row, column indices)`` that are not published and must not be recoverable as a
-    small count either; ``keep`` marks cells published elsewhere (never hidden). First
-    every line on its own (:func:`_unsafe`), then all of them together
-    (:func:`_audit`): the smallest non-zero visible cell of a sum through the leak is
-    hidden, until nothing leaks or nothing is left to hide.
+    small count either; ``keep`` marks cells published elsewhere (never hidden).
+
+    ``method="optimal"`` chooses the fewest cells (:func:`_optimal`); when that is not
+    possible (more than :data:`OPTIMAL_MAX_CELLS` cells could be hidden, or no pattern was
+    found within :data:`OPTIMAL_MAX_ROUNDS` rounds) the greedy rule (:func:`_greedy`)
+    is used from there. Either way the pattern returned has passed :func:`_audit`.
+
+    Raises
+    ------
+    ValueError
+        When no pattern passes the audit (only zeros and cells published elsewhere are
+        left to hide): such a table must not be published.
     """
+    if method not in ("optimal", "greedy"):
+        raise ValueError(f"method must be 'optimal' or 'greedy', but was {method!r}")
     primary = hidden.ravel().copy()
     flat = counts.ravel()
-    hid = hidden.ravel().copy()
     fixed = np.zeros(flat.size, dtype=bool) if keep is None else keep.ravel() & ~primary
     relations = _relations(counts, sums or [])
     idx = np.arange(flat.size).reshape(counts.shape)
@@ -192,6 +208,37 @@ def _secondary(
     for r, group in protect or []:
         rest = np.setdiff1d(np.arange(counts.shape[1] - 1), group)
         targets += [idx[r, group], idx[r, rest]]
+    hid = None
+    if method == "optimal":
+        hid = _optimal(flat, primary, threshold, relations, targets, fixed, counts.shape)
+    if hid is None:
+        hid, safe = _greedy(flat, primary, threshold, relations, targets, fixed)
+        if not safe:
+            raise ValueError(
+                f"no suppression pattern protects every count below {threshold} in this "
+                "table (only zeros and counts published elsewhere are left to hide); it "
+                "must not be published"
+            )
+    return hid.reshape(counts.shape)
+
+
+def _greedy(
+    flat: np.ndarray,
+    primary: np.ndarray,
+    threshold: int,
+    relations: list,
+    targets: list[np.ndarray],
+    fixed: np.ndarray,
+    hid: np.ndarray | None = None,
+) -> tuple[np.ndarray, bool]:
+    """The greedy rule: hide the smallest non-zero visible cell of an unsafe line.
+
+    First every line on its own (:func:`_unsafe`), then all of them together
+    (:func:`_audit`): the smallest non-zero visible cell of a sum through the leak is
+    hidden, until nothing leaks or nothing is left to hide. Starts from ``hid`` (default
+    the primary cells). Returns the pattern and whether it passed the audit.
+    """
+    hid = primary.copy() if hid is None else hid.copy()
     while True:
         changed = True
         while changed:
@@ -204,13 +251,158 @@ def _secondary(
         # every line is safe on its own; now all of them together (a reader combines them)
         leak = _audit(flat, hid, primary, threshold, relations, targets)
         if leak is None:
-            break
+            return hid, True
         near = [_cells(p, t) for p, t, _ in relations if hid[_cells(p, t)].any()
                 and np.isin(_cells(p, t), leak[hid[leak]]).any()]  # fmt: skip
         around = [_cells(p, t) for p, t, _ in relations if hid[_cells(p, t)].any()]
         if not any(_hide_one(c, flat, hid, fixed) for c in [leak, *near, *around]):
-            break  # nothing visible is left to hide: the leak is left to the audit tests
-    return hid.reshape(counts.shape)
+            return hid, False  # nothing visible is left to hide
+
+
+OPTIMAL_MAX_CELLS = 300
+"""Above this many cells that could be hidden, secondary suppression is greedy."""
+OPTIMAL_MAX_ROUNDS = 40
+"""Rounds of the optimal search (one integer program and one audit each) before greedy."""
+
+
+def _optimal(
+    flat: np.ndarray,
+    primary: np.ndarray,
+    threshold: int,
+    relations: list,
+    targets: list[np.ndarray],
+    fixed: np.ndarray,
+    shape: tuple[int, ...],
+) -> np.ndarray | None:
+    """The fewest secondary cells that protect every small count; None when not found.
+
+    A mixed-integer program (``scipy.optimize.milp``) over one 0/1 unknown ``h`` per cell
+    (1: hidden; primary cells 1, zeros and ``fixed`` cells 0). Its constraints are the
+    protection requirements of each published sum on its own (each is necessary):
+
+    * no line holds exactly one hidden cell (it would equal the total minus the rest);
+    * a line with a small cell and a known total hides at least ``threshold`` persons
+      (the hidden part of a line is a group too);
+    * no small cell is pinned by its line: with ``p`` small cells summing to ``P`` and
+      secondary cells (each read as "at least the threshold") the hidden part minus
+      ``threshold`` per secondary cell is at least ``p + 1``, and ``p`` small cells all
+      ``threshold - 1`` need a secondary cell beside them;
+    * a protected sum below the threshold has a hidden cell in the rest of its row.
+
+    The cost of hiding a cell is lexicographic: first the number of hidden cells, then
+    their total (small cells are cheaper to hide than large ones), then position (the
+    first in row-major order is hidden on a tie), so the result is deterministic. The
+    optimum is then audited with all sums together (:func:`_audit`); a leak adds a cut
+    (some cell of the leaking group of hidden cells must be shown instead, or a cell on
+    one of its lines hidden; no other change can close it) and the program is solved
+    again. Every cut removes only unsafe patterns, so the first pattern the audit passes
+    is optimal. Gives up (None) above :data:`OPTIMAL_MAX_CELLS` hideable cells, after
+    :data:`OPTIMAL_MAX_ROUNDS` rounds or when the program has no solution.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t = float(threshold)
+    free = ~primary & ~fixed & (flat > 0)
+    cand = np.flatnonzero(free)
+    if not primary.any():
+        return primary.copy()
+    if cand.size > OPTIMAL_MAX_CELLS:
+        return None
+    n = flat.size
+    lb, ub = primary.astype(float), (primary | free).astype(float)
+    rows: list[np.ndarray] = []
+    rhs: list[float] = []
+
+    def need(coef: dict[int, float], bound: float) -> None:
+        row = np.zeros(n)
+        for c, a in coef.items():
+            row[c] += a
+        rows.append(row)
+        rhs.append(bound)
+
+    for parts, total, _value in relations:
+        cells = _cells(parts, total)
+        live = cells[ub[cells] > 0]
+        for d in live:  # one hidden cell alone is pinned
+            need({**{int(c): 1.0 for c in live}, int(d): -1.0}, 0.0)
+        small = parts[primary[parts]]
+        if small.size == 0:
+            continue
+        tot = {} if total is None else {int(total): 1.0}
+        sec = parts[free[parts]]
+        # the hidden part of the line is at least the threshold (or the total is hidden)
+        need({**{int(c): float(flat[c]) for c in parts[ub[parts] > 0]},
+              **{k: t for k in tot}}, t)  # fmt: skip
+        lack = small.size + 1 - float(flat[small].sum())
+        if lack > 0:  # the small cells would all be 1
+            need({**{int(c): float(flat[c]) - t for c in sec}, **{k: lack for k in tot}}, lack)
+        if float(flat[small].sum()) >= small.size * (t - 1):  # all threshold - 1
+            need({**{int(c): 1.0 for c in sec}, **tot}, 1.0)
+    cols = shape[1]
+    for cells in targets:
+        if 0 < flat[cells].sum() < t:  # a small protected sum: the rest of its row
+            r = int(cells[0]) // cols
+            row_cells = np.arange(r * cols, (r + 1) * cols)
+            rest = np.setdiff1d(row_cells, cells)
+            need({int(c): 1.0 for c in rest[ub[rest] > 0]}, 1.0)
+    # lexicographic cost: count, then value, then position
+    rank = np.zeros(n)
+    rank[cand] = np.arange(cand.size)
+    value_sum = float(flat[cand].sum())
+    step = cand.size * (cand.size + 1) / 2 + 1.0
+    if (value_sum + 1.0) * 2 * step * max(cand.size, 1) > 2.0**50:
+        step, rank[:] = 1.0, 0.0  # too large for exact ties by position: count and value
+    cost = np.where(free, ((value_sum + 1.0) + flat) * step + rank, 0.0)
+    integrality = np.ones(n)
+    for _round in range(OPTIMAL_MAX_ROUNDS):
+        cons = [LinearConstraint(np.array(rows), np.array(rhs), np.inf)] if rows else []
+        res = milp(
+            cost, constraints=cons, integrality=integrality, bounds=Bounds(lb, ub),
+            options={"mip_rel_gap": 0.0},
+        )  # fmt: skip
+        if res.status != 0 or res.x is None:
+            return None
+        hid = res.x > 0.5
+        leak = _audit(flat, hid, primary, threshold, relations, targets)
+        if leak is None:
+            return hid
+        coef, bound = _cut(leak, hid, free, relations)
+        if not coef:
+            return None
+        need(coef, bound)
+    return None
+
+
+def _cut(
+    leak: np.ndarray, hid: np.ndarray, free: np.ndarray, relations: list
+) -> tuple[dict[int, float], float]:
+    """A constraint that every safe pattern meets and the leaking one does not.
+
+    The hidden cells linked to the leak through published sums (its component) and the
+    sums through them: as long as all secondary cells of the component stay hidden and
+    no visible cell of those sums is hidden, the reader has the same equations and the
+    same leak. So ``sum(h[visible cells of those sums]) - sum(h[secondary cells of the
+    component]) >= 1 - (number of those secondary cells)``.
+    """
+    lines = [c[hid[c]] for c in (_cells(p, t) for p, t, _ in relations)]
+    comp = set(int(c) for c in leak[hid[leak]])
+    grown = True
+    while grown:
+        grown = False
+        for line in lines:
+            if (
+                line.size
+                and comp.intersection(line.tolist())
+                and not comp.issuperset(line.tolist())
+            ):
+                comp.update(int(c) for c in line)
+                grown = True
+    touching = [_cells(p, t) for p, t, _ in relations if comp.intersection(_cells(p, t).tolist())]
+    visible = {int(c) for cells in touching for c in cells if free[c] and not hid[c]}
+    secondary = [c for c in sorted(comp) if free[c]]
+    coef = {c: 1.0 for c in visible}
+    coef.update({c: -1.0 for c in secondary})
+    return coef, 1.0 - len(secondary)
 
 
 def _cells(parts: np.ndarray, total: int | None) -> np.ndarray:
@@ -237,10 +429,18 @@ def _audit(
     """The cells of a small count that all published sums together pin, or None.
 
     The hidden cells are integer unknowns (a small cell in ``1..threshold-1``, an ``x`` at
-    least ``threshold``) tied by every published sum. For each small cell, for the hidden
-    part of each sum with a known total and for each protected sum (``targets``), the
-    smallest and largest value consistent with everything published are found
-    (``scipy.optimize.milp``); one possible value between 1 and ``threshold - 1`` is a leak.
+    least ``threshold``) tied by every published sum. The smallest and largest value of
+    each hidden cell consistent with everything published are found
+    (``scipy.optimize.milp``): a small cell with one possible value is a leak, and an
+    ``x`` with one possible value is as good as shown. Then the hidden part of each sum
+    whose total is known (shown or pinned), less its pinned cells, has one value: between
+    1 and ``threshold - 1`` it is a leak (a small group, e.g. everyone who answered 1-3).
+    Last each protected sum (``targets``): one possible value between 1 and ``threshold -
+    1`` is a leak. Returns the cells of the first leak (for a sum: all its cells).
+
+    The true counts are one consistent solution, and every solution an integer program
+    finds is kept: a quantity that differs between two of them has more than one possible
+    value and needs no program of its own.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -250,9 +450,6 @@ def _audit(
     pos = np.full(flat.size, -1)
     pos[unknown] = np.arange(unknown.size)
     rows, rhs = [], []
-    candidates: list[tuple[np.ndarray, float, np.ndarray]] = [
-        (np.array([pos[c]]), 0.0, np.array([c])) for c in unknown if primary[c]
-    ]
     for parts, total, value in relations:
         row = np.zeros(unknown.size)
         hp = parts[hid[parts]]
@@ -266,12 +463,6 @@ def _audit(
             b += flat[total]
         rows.append(row)
         rhs.append(b)
-        if hp.size and (total is None or not hid[total]):
-            candidates.append((pos[hp], 0.0, hp))
-    for cells in targets:
-        hp = cells[hid[cells]]
-        if hp.size:
-            candidates.append((pos[hp], float(flat[cells[~hid[cells]]].sum()), cells))
     cons = LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))
     big = float(flat.max()) + 1.0
     bounds = Bounds(
@@ -279,16 +470,41 @@ def _audit(
         np.where(primary[unknown], threshold - 1.0, big),
     )
     integrality = np.ones(unknown.size)
-    for where, offset, cells in candidates:
+    truth = flat[unknown].astype(float)
+    found = [truth]  # consistent solutions: the true counts and those found below
+
+    def pinned(where: np.ndarray) -> bool:
+        value = float(truth[where].sum())
+        if any(abs(sol[where].sum() - value) > 0.5 for sol in found):
+            return False  # two consistent values already
         obj = np.zeros(unknown.size)
         obj[where] = 1.0
-        ends = []
         for sign in (1.0, -1.0):
             res = milp(sign * obj, constraints=cons, integrality=integrality, bounds=bounds)
-            if res.status != 0:
-                break
-            ends.append(round(sign * res.fun) + offset)
-        if len(ends) == 2 and ends[0] == ends[1] and 0 < ends[0] < threshold:
+            if res.status != 0 or res.x is None:
+                return False  # as before: no answer is no leak (the truth is consistent)
+            sol = np.round(res.x)
+            if abs(sol[where].sum() - value) > 0.5:
+                found.append(sol)
+                return False
+        return True
+
+    known = np.zeros(flat.size, dtype=bool)  # hidden, but with one possible value
+    for order in (primary[unknown], ~primary[unknown]):  # small cells first
+        for k in np.flatnonzero(order):
+            if pinned(np.array([k])):
+                if primary[unknown[k]]:
+                    return np.array([unknown[k]])
+                known[unknown[k]] = True
+    for parts, total, _value in relations:
+        if total is not None and hid[total] and not known[total]:
+            continue
+        rest = parts[hid[parts] & ~known[parts]]
+        if 0 < flat[rest].sum() < threshold:
+            return _cells(parts, total)
+    for cells in targets:
+        hp = cells[hid[cells]]
+        if hp.size and pinned(pos[hp]) and 0 < flat[cells].sum() < threshold:
             return cells
     return None
 
@@ -300,6 +516,7 @@ def suppress(
     sums: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
     protect: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
     row_totals_shown: bool = False,
+    method: str = "optimal",
 ) -> SuppressedTable:
     """Hide small counts in a table, and enough others that totals cannot reveal them.
 
@@ -322,10 +539,19 @@ def suppress(
         because fewer than ``threshold`` answered 1-3), nor the rest of their row.
     row_totals_shown : bool, default False
         The row totals are published elsewhere (``Svar (n)``): never hidden here.
+    method : {"optimal", "greedy"}, default "optimal"
+        How the secondary cells are chosen. ``"optimal"``: the fewest cells (then the
+        smallest total, then the first in row-major order) that meet the protection
+        requirements, found by a mixed-integer program (:func:`_optimal`); a table with
+        more than :data:`OPTIMAL_MAX_CELLS` cells that could be hidden, or one where no
+        pattern is found within :data:`OPTIMAL_MAX_ROUNDS` rounds, falls back to the
+        greedy rule. ``"greedy"``: the smallest visible cell of each unsafe line, line by
+        line (hides more).
 
     Every small cell, the hidden part of every published sum and every protected sum is
-    then checked against all published sums together (an integer program per cell); more
-    cells are hidden until none of them has a single possible value below the threshold.
+    then checked against all published sums together (an integer program per cell, the
+    audit): no pattern is returned unless none of them has a single possible value
+    below the threshold.
 
     Returns
     -------
@@ -334,7 +560,8 @@ def suppress(
     Raises
     ------
     ValueError
-        When a cell is negative, not whole or missing.
+        When a cell is negative, not whole or missing, or when no pattern passes the
+        audit (the small cells lie among zeros and counts published elsewhere).
 
     Examples
     --------
@@ -371,7 +598,7 @@ def suppress(
     keep = np.zeros(full.shape, dtype=bool)
     if row_totals_shown:
         keep[:-1, -1] = True
-    hidden = _secondary(full, primary, threshold, extra, guard, keep)
+    hidden = _secondary(full, primary, threshold, extra, guard, keep, method)
     if not margins:
         full, primary, hidden = full[:-1, :-1], primary[:-1, :-1], hidden[:-1, :-1]
         index, columns = table.index, table.columns

@@ -266,3 +266,147 @@ def test_hours_by_state_leaves_out_shares_the_table_hides():
     assert d.loc[0, "median"] == 0.0  # the hours of the 10 on benefit are still described
     assert d.loc[1, "share_hours"] == pytest.approx(0.5)
     assert d.loc[1, "share_self"] == 0.0 and not math.isnan(d.loc[1, "self_upper"])
+
+
+# --------------------------------------------------------------------------- optimal secondary
+def _secondary_cells(res) -> int:
+    return int((res.mask.to_numpy() & ~res.primary.to_numpy()).sum())
+
+
+def _smallest_safe(t: pd.DataFrame, threshold: int = 5) -> int:
+    """The fewest secondary cells any pattern needs, by trying every set of cells in
+    order of size against the audit (all published sums together): brute force."""
+    from itertools import combinations
+
+    from evalkit.disclosure.tables import _audit, _relations
+
+    c = t.to_numpy(dtype=float)
+    full = np.zeros((c.shape[0] + 1, c.shape[1] + 1))
+    full[:-1, :-1], full[-1, :-1], full[:-1, -1], full[-1, -1] = c, c.sum(0), c.sum(1), c.sum()
+    flat = full.ravel()
+    primary = (flat > 0) & (flat < threshold)
+    relations = _relations(full, [])
+    cand = np.flatnonzero(~primary & (flat > 0))
+    for k in range(cand.size + 1):
+        for cells in combinations(cand, k):
+            hid = primary.copy()
+            hid[list(cells)] = True
+            if _audit(flat, hid, primary, threshold, relations, []) is None:
+                return k
+    raise AssertionError("no safe pattern")
+
+
+@pytest.mark.parametrize(
+    ("rows", "fewest"),
+    [
+        ([[3, 12], [10, 20]], 3),  # the rectangle 12, 10, 20
+        ([[8, 30, 12], [6, 2, 40], [20, 7, 11]], 3),  # 6, 7, 20 (see above)
+        ([[1, 50], [2, 60]], 3),  # column total 3 is small too: 50, 60 and 110
+        ([[4, 0], [10, 10]], 2),  # row r0 is 4, 0 | 4: its total, and 10 below the 4
+        ([[6, 3, 9], [4, 8, 12]], 2),  # 6 and 8 close the rectangle of the two small cells
+    ],
+)
+def test_optimal_secondary_cells_are_as_few_as_possible(rows, fewest):
+    """The optimal pattern hides as few cells as the smallest safe pattern (brute force
+    over every set of cells), and the greedy rule never fewer."""
+    t = _table(rows)
+    res = suppress(t)
+    assert _secondary_cells(res) == fewest == _smallest_safe(t)
+    assert _secondary_cells(suppress(t, method="greedy")) >= fewest
+    assert _attack_display(res.display()) == []
+
+
+def test_optimal_breaks_ties_by_value_then_position():
+    # Two 2x2 rectangles through the small cell cost 3 cells each: 10+10+10 (c1) and
+    # 10+10+10 (c2), equal in count and value: the first in row-major order (c1) wins.
+    t = _table([[3, 10, 10], [10, 10, 10]])
+    shown = suppress(t).display()
+    assert shown.to_numpy().tolist() == [
+        ["<5", "x", "10", "23"],
+        ["x", "x", "10", "30"],
+        ["13", "20", "20", "53"],
+    ]
+    # cheaper cells win over earlier ones: 7 in c2 instead of 10 in c1
+    shown = suppress(_table([[3, 10, 7], [10, 10, 7]])).display()
+    assert list(shown.loc["r0"]) == ["<5", "10", "x", "20"]
+
+
+def test_optimal_falls_back_to_greedy_above_the_size_limit(monkeypatch):
+    from evalkit.disclosure import tables
+
+    t = _table([[8, 30, 12], [6, 2, 40], [20, 7, 11]])
+    monkeypatch.setattr(tables, "OPTIMAL_MAX_CELLS", 5)
+    big = suppress(t)
+    np.testing.assert_array_equal(big.mask, suppress(t, method="greedy").mask)
+    assert _secondary_cells(big) == 5
+
+
+def test_a_table_no_pattern_protects_is_refused():
+    # Svar (n) = 11 is shown: three small cells of 11 are each at least 3, and the
+    # column total of c0, 1 + 3 = 4, is shown as <5: r0's small cell can only be 1.
+    t = _table([[1, 30, 6], [3, 4, 4]])
+    for method in ("optimal", "greedy"):
+        with pytest.raises(ValueError, match="must not be published"):
+            suppress(t, row_totals_shown=True, method=method)
+    with pytest.raises(ValueError, match="method must be 'optimal' or 'greedy'"):
+        suppress(t, method="best")
+
+
+def _random_survey(seed: int) -> tuple[pd.DataFrame, list, list, bool]:
+    """A random answer distribution with the sums a survey section publishes beside it:
+    ``Svar a-k`` of each row, published when neither it nor the rest of the row is small
+    (as ``_count_share``), else protected."""
+    rng = np.random.default_rng(seed)
+    rows, k = int(rng.integers(2, 4)), int(rng.integers(3, 5))
+    counts = rng.choice([0, 1, 2, 3, 4, 5, 7, 12, 30], size=(rows, k), p=[.1, .15, .1, .1, .1, .05, .15, .1, .15])  # fmt: skip
+    cols = [f"Svar {v}" for v in range(1, k + 1)]
+    t = pd.DataFrame(counts, index=[f"Gruppe {i}" for i in range(rows)], columns=cols)
+    high = cols[-2:]
+    sums, protect = [], []
+    for label, r in t.iterrows():
+        x, rest = int(r[high].sum()), int(r.sum() - r[high].sum())
+        small = (0 < x < 5) or (0 < rest < 5)
+        (protect if small else sums).append((label, high))
+    return t, sums, protect, bool(rng.random() < 0.6)
+
+
+@pytest.mark.parametrize("first", [0, 50, 100, 150])
+def test_the_attacker_recovers_nothing_from_200_random_tables_with_linked_sums(first: int):
+    """Optimal suppression of 200 random answer distributions (50 per test) with the last
+    two answers' sum published (or hidden) beside them and Svar (n) shown or not: the
+    attacker, who reads both tables, recovers no count below 5, and the optimal pattern
+    never hides more than the greedy rule."""
+    from evalkit.report.sections import _table as table_html
+
+    refused = 0
+    for seed in range(first, first + 50):
+        t, sums, protect, shown_n = _random_survey(seed)
+        try:
+            res = suppress(t, sums=sums, protect=protect, row_totals_shown=shown_n)
+        except ValueError:
+            # the small cells sit among zeros and shown totals: greedy finds nothing either
+            with pytest.raises(ValueError):
+                suppress(t, sums=sums, protect=protect, row_totals_shown=shown_n, method="greedy")  # fmt: skip
+            refused += 1
+            continue
+        shown = res.display()
+        high = sums[0][1] if sums else protect[0][1]
+        published = {label for label, _ in sums}
+        beside = pd.DataFrame(
+            {
+                "Gruppe": list(t.index),
+                **({"Svar (n)": list(shown["I alt"].iloc[:-1])} if shown_n else {}),
+                f"Svar {high[0][-1]}-{high[-1][-1]}": [
+                    str(int(t.loc[g, high].sum())) if g in published
+                    else suppress_count(int(t.loc[g, high].sum())) if t.loc[g, high].sum() < 5
+                    else "x"
+                    for g in t.index
+                ],
+            }
+        )  # fmt: skip
+        beside = beside.astype(str)
+        assert _attack_display(shown, table_html(beside, "Andel")) == [], seed
+        if seed % 10 == 0:
+            greedy = suppress(t, sums=sums, protect=protect, row_totals_shown=shown_n, method="greedy")  # fmt: skip
+            assert _secondary_cells(res) <= _secondary_cells(greedy)
+    assert refused <= 10  # small cells among shown totals and zeros: no pattern protects them

@@ -204,22 +204,27 @@ def _secondary(
     fixed = np.zeros(flat.size, dtype=bool) if keep is None else keep.ravel() & ~primary
     relations = _relations(counts, sums or [])
     idx = np.arange(flat.size).reshape(counts.shape)
-    targets = []
+    targets, beside = [], []
     for r, group in protect or []:
         rest = np.setdiff1d(np.arange(counts.shape[1] - 1), group)
         targets += [idx[r, group], idx[r, rest]]
+        beside.append(idx[r, group])
     hid = None
     if method == "optimal":
-        hid = _optimal(flat, primary, threshold, relations, targets, fixed, counts.shape)
+        hid = _optimal(flat, primary, threshold, relations, (targets, beside), fixed, counts.shape)
     if hid is None:
-        hid, safe = _greedy(flat, primary, threshold, relations, targets, fixed)
+        hid, safe = _greedy(flat, primary, threshold, relations, (targets, beside), fixed)
         if not safe:
-            raise ValueError(
-                f"no suppression pattern protects every count below {threshold} in this "
-                "table (only zeros and counts published elsewhere are left to hide); it "
-                "must not be published"
-            )
+            raise _unprotectable(threshold)
     return hid.reshape(counts.shape)
+
+
+def _unprotectable(threshold: int) -> ValueError:
+    return ValueError(
+        f"no suppression pattern protects every count below {threshold} in this table "
+        "(even with every other non-zero count hidden, the totals shown and the small "
+        "cells' bounds give one away); it must not be published"
+    )
 
 
 def _greedy(
@@ -227,7 +232,7 @@ def _greedy(
     primary: np.ndarray,
     threshold: int,
     relations: list,
-    targets: list[np.ndarray],
+    protected: tuple[list[np.ndarray], list[np.ndarray]],
     fixed: np.ndarray,
     hid: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool]:
@@ -249,7 +254,7 @@ def _greedy(
                         break  # only zeros left: nothing more can be hidden here
                     changed = True
         # every line is safe on its own; now all of them together (a reader combines them)
-        leak = _audit(flat, hid, primary, threshold, relations, targets)
+        leak = _audit(flat, hid, primary, threshold, relations, *protected)
         if leak is None:
             return hid, True
         near = [_cells(p, t) for p, t, _ in relations if hid[_cells(p, t)].any()
@@ -270,7 +275,7 @@ def _optimal(
     primary: np.ndarray,
     threshold: int,
     relations: list,
-    targets: list[np.ndarray],
+    protected: tuple[list[np.ndarray], list[np.ndarray]],
     fixed: np.ndarray,
     shape: tuple[int, ...],
 ) -> np.ndarray | None:
@@ -339,7 +344,7 @@ def _optimal(
         if float(flat[small].sum()) >= small.size * (t - 1):  # all threshold - 1
             need({**{int(c): 1.0 for c in sec}, **tot}, 1.0)
     cols = shape[1]
-    for cells in targets:
+    for cells in protected[0]:
         if 0 < flat[cells].sum() < t:  # a small protected sum: the rest of its row
             r = int(cells[0]) // cols
             row_cells = np.arange(r * cols, (r + 1) * cols)
@@ -363,7 +368,7 @@ def _optimal(
         if res.status != 0 or res.x is None:
             return None
         hid = res.x > 0.5
-        leak = _audit(flat, hid, primary, threshold, relations, targets)
+        leak = _audit(flat, hid, primary, threshold, relations, *protected)
         if leak is None:
             return hid
         coef, bound = _cut(leak, hid, free, relations)
@@ -424,7 +429,8 @@ def _audit(
     primary: np.ndarray,
     threshold: int,
     relations: list,
-    targets: list[np.ndarray],
+    targets: list[np.ndarray] | tuple = (),
+    beside: list[np.ndarray] | tuple = (),
 ) -> np.ndarray | None:
     """The cells of a small count that all published sums together pin, or None.
 
@@ -437,6 +443,10 @@ def _audit(
     1 and ``threshold - 1`` it is a leak (a small group, e.g. everyone who answered 1-3).
     Last each protected sum (``targets``): one possible value between 1 and ``threshold -
     1`` is a leak. Returns the cells of the first leak (for a sum: all its cells).
+
+    The protected sums in ``beside`` are shown beside the table as a survey's hidden
+    ``Svar 4-5`` is: ``0``, ``<5`` when small, else ``x`` (at least the threshold); the
+    reader knows that much of them.
 
     The true counts are one consistent solution, and every solution an integer program
     finds is kept: a quantity that differs between two of them has more than one possible
@@ -463,7 +473,19 @@ def _audit(
             b += flat[total]
         rows.append(row)
         rhs.append(b)
-    cons = LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))
+    lows, highs = list(rhs), list(rhs)
+    for cells in beside:
+        hp = cells[hid[cells]]
+        if hp.size == 0:
+            continue
+        row = np.zeros(unknown.size)
+        row[pos[hp]] = 1.0
+        v, shown = float(flat[cells].sum()), float(flat[cells[~hid[cells]]].sum())
+        small = 0 < v < threshold
+        rows.append(row)
+        lows.append((1.0 if small else float(threshold)) - shown)
+        highs.append((threshold - 1.0 if small else np.inf) - shown)
+    cons = LinearConstraint(np.array(rows), np.array(lows), np.array(highs))
     big = float(flat.max()) + 1.0
     bounds = Bounds(
         np.where(primary[unknown], 1.0, float(threshold)),
@@ -472,6 +494,16 @@ def _audit(
     integrality = np.ones(unknown.size)
     truth = flat[unknown].astype(float)
     found = [truth]  # consistent solutions: the true counts and those found below
+    low = bounds.lb
+
+    def solve(obj: np.ndarray) -> np.ndarray | None:
+        res = milp(obj, constraints=cons, integrality=integrality, bounds=bounds)
+        return None if res.status != 0 or res.x is None else np.round(res.x)
+
+    if unknown.size > 2:  # one solution as far from the truth as may be: most cells move
+        away = solve(np.where(truth <= low, -1.0, 1.0))
+        if away is not None:
+            found.append(away)
 
     def pinned(where: np.ndarray) -> bool:
         value = float(truth[where].sum())
@@ -479,11 +511,11 @@ def _audit(
             return False  # two consistent values already
         obj = np.zeros(unknown.size)
         obj[where] = 1.0
-        for sign in (1.0, -1.0):
-            res = milp(sign * obj, constraints=cons, integrality=integrality, bounds=bounds)
-            if res.status != 0 or res.x is None:
+        # at its lower bound a quantity can only go up: look there first
+        for sign in (-1.0, 1.0) if np.all(truth[where] <= low[where]) else (1.0, -1.0):
+            sol = solve(sign * obj)
+            if sol is None:
                 return False  # as before: no answer is no leak (the truth is consistent)
-            sol = np.round(res.x)
             if abs(sol[where].sum() - value) > 0.5:
                 found.append(sol)
                 return False

@@ -42,6 +42,7 @@ __all__ = [
     "TOTAL_LABEL",
     "SuppressedShare",
     "SuppressedTable",
+    "UnprotectableTable",
     "suppress",
     "suppress_count",
     "suppress_share",
@@ -193,7 +194,7 @@ def _secondary(
 
     Raises
     ------
-    ValueError
+    UnprotectableTable
         When no pattern passes the audit (only zeros and cells published elsewhere are
         left to hide): such a table must not be published.
     """
@@ -219,8 +220,12 @@ def _secondary(
     return hid.reshape(counts.shape)
 
 
-def _unprotectable(threshold: int) -> ValueError:
-    return ValueError(
+class UnprotectableTable(ValueError):
+    """No suppression pattern protects every small count of a table: do not publish it."""
+
+
+def _unprotectable(threshold: int) -> UnprotectableTable:
+    return UnprotectableTable(
         f"no suppression pattern protects every count below {threshold} in this table "
         "(even with every other non-zero count hidden, the totals shown and the small "
         "cells' bounds give one away); it must not be published"
@@ -592,8 +597,11 @@ def suppress(
     Raises
     ------
     ValueError
-        When a cell is negative, not whole or missing, or when no pattern passes the
-        audit (the small cells lie among zeros and counts published elsewhere).
+        When a cell is negative, not whole or missing.
+    UnprotectableTable
+        (a ``ValueError``) When no pattern passes the audit, not even hiding every other
+        non-zero cell (the small cells lie among zeros and counts published elsewhere):
+        the table must not be published.
 
     Examples
     --------

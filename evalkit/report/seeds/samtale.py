@@ -11,7 +11,7 @@ from evalkit import labels, stock
 from evalkit import seeds_measures as sm
 from evalkit.baseline import wilson
 from evalkit.clustered import clustered_proportion
-from evalkit.disclosure import suppress
+from evalkit.disclosure import UnprotectableTable, suppress
 from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
@@ -95,14 +95,19 @@ def samtale_survey(a: Analysis) -> Html:
     # one pass over both tables: the Svar 4-5 counts shown above are sums of this table
     # (and those hidden there must not follow from it); Svar (n) is each row's total
     protect = [(key, [f"Svar {v}" for v in range(crit_low, 6)]) for key, crit_low in lows]
-    sup = (
-        suppress(
+    caption = "Fordeling af svarene (antal)"
+    try:
+        sup = suppress(
             dist, threshold=thr, margins=True, sums=sums, protect=protect, row_totals_shown=True
         )
-        .display()
-        .reset_index()
-    )
-    sup = sup.rename(columns={"index": "Gruppe og spørgsmål"})
+    except UnprotectableTable:  # too few answers: no pattern of hidden cells protects them
+        dist_html = (
+            f"<p>{caption}: vises ikke, da der er for få besvarelser til at skjule små "
+            "tal (diskretionering).</p>"
+        )
+    else:
+        shown = sup.display().reset_index().rename(columns={"index": "Gruppe og spørgsmål"})
+        dist_html = _table(shown, caption, numeric=shown.columns[1:])
     text = (
         "<p>Ansøgningens mål: «90 procent af kontanthjælpsmodtagere og forsikrede ledige "
         "vurderer at samtalen har været medinddragende og givet større viden om "
@@ -116,7 +121,7 @@ def samtale_survey(a: Analysis) -> Html:
         _h2(anchor, title) + text
         + _table(pd.DataFrame(rows), "Andel der finder samtalen medinddragende og har fået "
                  "større viden om arbejdsmarkedet", numeric=("Svar (n)",))
-        + _table(sup, "Fordeling af svarene (antal)", numeric=sup.columns[1:])
+        + dist_html
     )  # fmt: skip
 
 

@@ -324,6 +324,19 @@ def test_no_partial_html_when_the_writer_raises(
     assert not (out / SLUG / "aeroe").exists() or not list((out / SLUG / "aeroe").iterdir())
 
 
+def _freeze_count(kernel: WarmKernel) -> int:
+    """How many objects the kernel's garbage collector ignores (:func:`gc.freeze`)."""
+    from jupyter_core.utils import run_sync
+
+    out: list[str] = []
+    run_sync(kernel.kc.execute_interactive)(
+        "import gc; print(gc.get_freeze_count())",
+        output_hook=lambda msg: out.append(msg["content"].get("text", "")),
+        timeout=60,
+    )
+    return int("".join(out))
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("reports")
 def test_warm_kernel_resets_namespace_and_survives_a_dead_kernel(tmp_path: Path) -> None:
@@ -351,6 +364,12 @@ def test_warm_kernel_resets_namespace_and_survives_a_dead_kernel(tmp_path: Path)
         assert first.cells[2].outputs[0].text == "False 1\n"
         assert second.cells[2].outputs[0].text == "False 2\n"  # nothing left from the first
         assert [c.execution_count for c in second.cells if c.cell_type == "code"] == [1, 2, 3, 4]
+        frozen = _freeze_count(kernel)
+        assert frozen > 0  # what survived the first notebook, frozen at the reset after it
+        run(kernel, x=4)
+        # once only (frozen objects freed by reference counting leave it): later leftovers
+        # are collected as usual
+        assert _freeze_count(kernel) <= frozen
         with pytest.raises(Exception, match=r"(?i)kernel died"):
             run(kernel, die=True)
         third = run(kernel, x=3)

@@ -11,12 +11,15 @@ path. Between notebooks the kernel is reset: the user namespace, output cache an
 history are cleared (IPython ``reset(new_session=True)``, so execution counts start at
 1 again), open figures closed, and the working directory, ``os.environ``, ``sys.path`` and
 the warning filters restored to what they were when the kernel started. Imported modules
-stay imported, which is the point; evalkit keeps no global state in them. What survives
-a reset (modules, their caches) is then moved out of the garbage collector's sight
-(:func:`gc.freeze`): the two full collections of every reset (IPython's and ours) and
-the automatic ones during a report would otherwise walk the some 200,000 objects of
-pandas, matplotlib and the rest each time, about 0.3 s per collection. A kernel that
-died or was interrupted is restarted before the next notebook.
+stay imported, which is the point; evalkit keeps no global state in them. After a
+kernel's first notebook, what survives its reset (the modules that notebook imported and
+their state) is moved out of the garbage collector's sight, once (:func:`gc.freeze`):
+the two full collections of every reset (IPython's and ours) and the automatic ones
+during a report would otherwise walk the some 230,000 objects of pandas, matplotlib and
+the rest each time, about 0.3 s per collection. Only that once: what later reports leave
+behind is collected as usual (freezing at every reset would keep the cycles that die
+later, some 4,000 objects and 2.5 MiB per report). A kernel that died or was interrupted
+is restarted before the next notebook.
 
 :func:`render_batch` renders a list of :class:`BatchJob` through
 :func:`evalkit.report.render.render_report` (so outputs stay atomic and failed notebooks
@@ -71,12 +74,11 @@ def _evalkit_snapshot():
     sys.modules[state.__name__] = state
 _evalkit_snapshot()
 get_ipython().reset(new_session=True)
-__import__("gc").freeze()
 """
 
 # Run (silently) before every notebook: back to the fresh-kernel state, modules kept.
 _RESET = """\
-def _evalkit_reset(cwd):
+def _evalkit_reset(cwd, freeze):
     import gc, os, sys, warnings
     state = sys.modules["_evalkit_warm_state"]
     pyplot = sys.modules.get("matplotlib.pyplot")
@@ -91,8 +93,9 @@ def _evalkit_reset(cwd):
     warnings.onceregistry.clear()
     get_ipython().reset(new_session=True)
     gc.collect()
-    gc.freeze()
-_evalkit_reset({cwd!r})
+    if freeze:
+        gc.freeze()
+_evalkit_reset({cwd!r}, {freeze!r})
 """
 
 
@@ -181,7 +184,8 @@ class WarmKernel:
         """Bring the kernel back to its fresh state (restarting it if it died)."""
         if self._dirty or self.km is None or not self.alive:
             self.start()
-        self._run_silently(_RESET.format(cwd=cwd))
+        # after the kernel's first notebook, which imported what the reports use
+        self._run_silently(_RESET.format(cwd=cwd, freeze=self.notebooks == 1))
 
     def _run_silently(self, code: str) -> None:
         from jupyter_core.utils import run_sync

@@ -5,17 +5,23 @@ own. Prints wall time, CPU time of the process, peak RSS, and the Arrow pool's a
 tracemalloc's peaks where they mean something. Run::
 
     .venv/bin/python benchmarks/columnar.py kernel  --persons 1000000 --weeks 260
-    .venv/bin/python benchmarks/columnar.py parquet --persons 1000000 --weeks 260
-    .venv/bin/python benchmarks/columnar.py national --persons 250000 --weeks 1560
+    .venv/bin/python benchmarks/columnar.py parquet --persons 1000000 --weeks 260 [--workers 2]
+    .venv/bin/python benchmarks/columnar.py national --persons 5000000 --weeks 1560 --part 12 \
+        [--workers 2]
     .venv/bin/python benchmarks/columnar.py dream   --persons 100000 --weeks 1560
 
 ``kernel``: the spell kernel alone on an in-memory int8 matrix (compute only), block by
 block. ``parquet``: generate a wide Parquet panel (``evalkit demo-data --national``), then
 stream it to spells (kept) and survival counts. ``national``: generate a part of a
-DREAM-sized panel, stream it to spells and the national curves (``compute_landstal``),
-and extrapolate the time per 100 M person-weeks to 5,000,000 x 1,560. ``dream``: write a
-DREAM wide CSV (``;``, codes as in DREAM) and stream it to spells. Results are recorded
-in ``docs/performance.md`` ("Columnar data path").
+DREAM-sized panel (with ``--part K``: every K-th kommune by size of the panel of
+``--persons``, with the files the whole panel would have), stream it to spells and the
+national curves (``compute_landstal``), and extrapolate the time per 100 M person-weeks
+to 5,000,000 x 1,560. ``dream``: write a DREAM wide CSV (``;``, codes as in DREAM) and
+stream it to spells. ``--workers N`` reads the files on a Dask LocalCluster of N
+processes; CPU time then adds the worker processes' (``RUSAGE_CHILDREN``) and the peak
+RSS is given for the main process and the largest worker. ``--keep DIR`` generates into
+DIR once and reuses it. Results are recorded in ``docs/performance.md`` ("Columnar data
+path").
 """
 
 from __future__ import annotations
@@ -47,6 +53,16 @@ def _since(t: tuple[float, float]) -> dict[str, float]:
         "wall_s": round(time.perf_counter() - t[0], 3),
         "cpu_s": round(time.process_time() - t[1], 3),
     }
+
+
+def _children() -> tuple[float, float]:
+    """CPU seconds and peak RSS (GiB) of the finished child processes (the workers)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime, r.ru_maxrss * 1024 / GiB
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def kernel(persons: int, weeks: int) -> dict:
@@ -95,13 +111,13 @@ def kernel(persons: int, weeks: int) -> dict:
     }
 
 
-def parquet(persons: int, weeks: int, folder: Path) -> dict:
+def parquet(persons: int, weeks: int, folder: Path, workers: int = 1) -> dict:
     """Stream a wide Parquet panel to spells (kept) and survival counts."""
     import pyarrow as pa
 
     from evalkit.columnar import panel_spells
 
-    panel = folder / f"landspanel-{persons}"
+    panel = folder / _panel_name(persons, weeks, 1)
     size = sum(f.stat().st_size for f in panel.rglob("*.parquet"))
     import evalkit.columnar as col
     import evalkit.spells_kernel as sk
@@ -117,45 +133,78 @@ def parquet(persons: int, weeks: int, folder: Path) -> dict:
         return r
 
     col.spells_block = timed
+    load = _load()
     t = _clock()
-    res = panel_spells(panel, hours=False)
+    res = panel_spells(panel, hours=False, workers=workers)
     timing = _since(t)
+    child_cpu, child_rss = _children()
     return {
-        "what": f"wide Parquet {persons:,} x {weeks} -> spells (kept) + counts",
+        "what": f"wide Parquet {persons:,} x {weeks} -> spells (kept) + counts, "
+        f"{workers} process(es)",
         **timing,
-        "kernel_wall_s": round(compute[0], 3),
-        "kernel_cpu_s": round(compute[1], 3),
+        "cpu_s_with_workers": round(timing["cpu_s"] + child_cpu, 3),
+        "load_before": load,
+        "load_after": _load(),
+        "kernel_wall_s": round(compute[0], 3) if workers == 1 else None,
+        "kernel_cpu_s": round(compute[1], 3) if workers == 1 else None,
         "persons": res.n_persons,
         "events": int(res.spells["event"].sum()),
         "parquet_gb": round(size / GiB, 3),
         "int8_matrix_gb": round(persons * weeks / GiB, 3),
         "peak_rss_gb": round(_rss(), 3),
+        "peak_rss_worker_gb": round(child_rss, 3) if workers > 1 else None,
         "arrow_pool_peak_gb": round(pa.default_memory_pool().max_memory() / GiB, 3),
     }
 
 
-def national(persons: int, weeks: int, folder: Path) -> dict:
-    """Spells and national curves of a part of a DREAM-sized panel; extrapolated."""
+def national(persons: int, weeks: int, folder: Path, workers: int = 1, part: int = 1) -> dict:
+    """Spells and national curves of (a part of) a DREAM-sized panel; extrapolated."""
+    import pyarrow.parquet as pq
+
     from evalkit.landstal import compute_landstal
 
-    panel = folder / f"landspanel-{persons}"
+    panel = folder / _panel_name(persons, weeks, part)
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in panel.rglob("*.parquet"))
+    load = _load()
     t = _clock()
-    prov = compute_landstal(panel, folder / "landstal.parquet")
+    prov = compute_landstal(panel, folder / "landstal.parquet", workers=workers)
     timing = _since(t)
-    pw = persons * weeks
+    child_cpu, child_rss = _children()
+    timing["cpu_s"] = round(timing["cpu_s"] + child_cpu, 3)
+    pw = rows * weeks
     per100m = {k: v * 1e8 / pw for k, v in timing.items()}
     full = 5_000_000 * 1_560
     return {
-        "what": f"wide Parquet {persons:,} x {weeks} -> spells + national curves (landstal)",
+        "what": f"wide Parquet {rows:,} x {weeks} (part 1/{part} of {persons:,}) -> spells + "
+        f"national curves (landstal), {workers} process(es)",
         **timing,
+        "load_before": load,
+        "load_after": _load(),
         "persons": prov["n_persons"],
+        "files": len(list(panel.rglob("*.parquet"))),
         "person_weeks": pw,
         "wall_s_per_100M_person_weeks": round(per100m["wall_s"], 2),
         "cpu_s_per_100M_person_weeks": round(per100m["cpu_s"], 2),
         "extrapolated_5M_x_1560_wall_s": round(per100m["wall_s"] * full / 1e8, 1),
         "extrapolated_5M_x_1560_cpu_s": round(per100m["cpu_s"] * full / 1e8, 1),
         "peak_rss_gb": round(_rss(), 3),
+        "peak_rss_worker_gb": round(child_rss, 3) if workers > 1 else None,
     }
+
+
+def _panel_name(persons: int, weeks: int, part: int) -> str:
+    return f"landspanel-{persons}-{weeks}" + (f"-part{part}" if part > 1 else "")
+
+
+def _generate(persons: int, weeks: int, folder: Path, part: int) -> None:
+    from evalkit.demo.landspanel import generate_landspanel, kommune_counts
+
+    only = None
+    if part > 1:  # every part-th kommune by size: the files of the whole panel, a part of them
+        counts = kommune_counts(persons)
+        only = sorted(counts, key=lambda k: -counts[k])[part // 2 :: part]
+    generate_landspanel(folder / _panel_name(persons, weeks, part), persons, n_weeks=weeks,
+                        only=only)  # fmt: skip
 
 
 def write_dream(persons: int, weeks: int, folder: Path) -> None:
@@ -197,12 +246,15 @@ def dream(persons: int, weeks: int, folder: Path) -> dict:
     from evalkit.columnar import panel_spells
 
     part = pd.read_parquet(folder / "deltagere.parquet")
+    load = _load()
     t = _clock()
     res = panel_spells(folder / "dream.csv", part, keep_spells=True)
     timing = _since(t)
     return {
         "what": f"DREAM wide CSV {persons:,} x {weeks} -> spells",
         **timing,
+        "load_before": load,
+        "load_after": _load(),
         "csv_gb": round((folder / "dream.csv").stat().st_size / GiB, 3),
         "persons": res.n_persons,
         "events": int(res.spells["event"].sum()),
@@ -212,7 +264,8 @@ def dream(persons: int, weeks: int, folder: Path) -> dict:
 
 def _child(args: argparse.Namespace, step: str) -> dict:
     cmd = [sys.executable, __file__, "--step", step, args.task, "--persons", str(args.persons),
-           "--weeks", str(args.weeks), "--folder", str(args.folder)]  # fmt: skip
+           "--weeks", str(args.weeks), "--folder", str(args.folder), "--workers",
+           str(args.workers), "--part", str(args.part)]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -223,6 +276,9 @@ def main() -> None:
     p.add_argument("--persons", type=int, default=1_000_000)
     p.add_argument("--weeks", type=int, default=260)
     p.add_argument("--folder", type=Path, default=None)
+    p.add_argument("--keep", type=Path, default=None, help="generate here once; reuse")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--part", type=int, default=1, help="national: every K-th kommune")
     p.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.step is not None:  # one measurement in this (fresh) process
@@ -232,28 +288,36 @@ def main() -> None:
             if args.task == "dream":
                 write_dream(args.persons, args.weeks, folder)
             else:
-                from evalkit.demo.landspanel import generate_landspanel
-
-                generate_landspanel(folder / f"landspanel-{args.persons}", args.persons,
-                                    n_weeks=args.weeks)  # fmt: skip
+                _generate(args.persons, args.weeks, folder, args.part)
             print(json.dumps({"what": "generate", **_since(t), "peak_rss_gb": round(_rss(), 3)}))
+        elif args.task == "kernel":
+            print(json.dumps(kernel(args.persons, args.weeks)))
+        elif args.task == "parquet":
+            print(json.dumps(parquet(args.persons, args.weeks, folder, args.workers)))
+        elif args.task == "national":
+            print(json.dumps(national(args.persons, args.weeks, folder, args.workers, args.part)))
         else:
-            fn = {"kernel": kernel, "parquet": parquet, "national": national, "dream": dream}
-            res = (
-                fn[args.task](args.persons, args.weeks)
-                if args.task == "kernel"
-                else fn[args.task](args.persons, args.weeks, folder)
-            )
-            print(json.dumps(res))
+            print(json.dumps(dream(args.persons, args.weeks, folder)))
         return
-    with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
-        args.folder = Path(tmp)
-        load = Path("/proc/loadavg").read_text().split()[:3]
-        print(f"load average at start: {' '.join(load)}")
-        if args.task != "kernel":
+    print(f"load average at start: {_load()}")
+    if args.keep is not None:
+        args.folder = args.keep
+        args.keep.mkdir(parents=True, exist_ok=True)
+        ready = args.keep / (
+            "dream.csv"
+            if args.task == "dream"
+            else _panel_name(args.persons, args.weeks, args.part)
+        )
+        if args.task != "kernel" and not ready.exists():
             print(json.dumps(_child(args, "generate")))
         print(json.dumps(_child(args, "measure"), indent=1))
-        print(f"load average at end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    else:
+        with tempfile.TemporaryDirectory(dir=args.folder) as tmp:
+            args.folder = Path(tmp)
+            if args.task != "kernel":
+                print(json.dumps(_child(args, "generate")))
+            print(json.dumps(_child(args, "measure"), indent=1))
+    print(f"load average at end: {_load()}")
 
 
 if __name__ == "__main__":

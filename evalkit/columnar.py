@@ -23,7 +23,11 @@ Layouts (``docs/data-format.md``, "Columnar national panels"):
   CSV reader; participants in a separate table.
 
 The only Python loops are over blocks and, when a batch is turned into a matrix, over its
-week columns (the file's columns are separate buffers); never over persons.
+week columns (the file's columns are separate buffers); never over persons. String week
+columns are read as their dictionary indices and looked up through each dictionary's
+few values; the participant columns stay Arrow arrays unless the spells are kept. With
+``workers`` (or a Dask ``scheduler``) the files of a folder are read in parallel on Dask
+and their counts merged exactly (:func:`panel_spells`).
 """
 
 from __future__ import annotations
@@ -106,6 +110,10 @@ class Block:
         Columns of the hive partition (e.g. ``kommune``), the same for every person.
     frame : DataFrame or None
         The participant columns as pandas, built by :attr:`columns` when first asked.
+    last : int or None
+        The last calendar column of the block's file: in the wide layouts every person
+        has a row in each week of the file (a blank is no benefit), so this is each
+        person's last observed column (None: the kernel finds it).
     """
 
     codes: np.ndarray
@@ -115,6 +123,7 @@ class Block:
     table: pa.RecordBatch | None = None
     extra: dict[str, str] = field(default_factory=dict)
     frame: pd.DataFrame | None = None
+    last: int | None = None
 
     @property
     def columns(self) -> pd.DataFrame:
@@ -202,18 +211,20 @@ class _Luts:
     def __init__(self, lookup: dict[str, int]) -> None:
         self.lookup = lookup
         self._last: pa.Array | None = None
-        self._last_lut: tuple[np.ndarray, bool] = (np.zeros(0, np.int8), False)
-        self._cache: dict[tuple[str, ...], tuple[np.ndarray, bool]] = {}
+        self._last_lut: tuple[np.ndarray, bool, bool] = (np.zeros(0, np.int8), False, False)
+        self._cache: dict[tuple[str, ...], tuple[np.ndarray, bool, bool]] = {}
 
-    def __call__(self, dictionary: pa.Array) -> tuple[np.ndarray, bool]:
-        """The table and whether every value of the dictionary is known."""
+    def __call__(self, dictionary: pa.Array) -> tuple[np.ndarray, bool, bool]:
+        """The table, whether every value of the dictionary is known, and whether the
+        table is the identity (the dictionary is the status categories in order)."""
         if self._last is not None and dictionary.equals(self._last):
             return self._last_lut
         vals = tuple(("" if v is None else str(v).strip()) for v in dictionary.to_pylist())
         got = self._cache.get(vals)
         if got is None:
             lut = np.array([self.lookup.get(v, -2) for v in vals], np.int8)
-            got = (lut, bool(len(lut)) and int(lut.min()) >= 0)
+            identity = np.array_equal(lut, np.arange(len(lut)))
+            got = (lut, bool(len(lut)) and int(lut.min()) >= 0, identity)
             self._cache[vals] = got
         self._last, self._last_lut = dictionary, got
         return got
@@ -234,13 +245,15 @@ def _status_column(
         arr = arr.combine_chunks()
     if not isinstance(arr, pa.DictionaryArray):
         arr = pc.dictionary_encode(arr.cast(pa.string()))
-    lut, known = luts(arr.dictionary)
+    lut, known, identity = luts(arr.dictionary)
     nulls = arr.null_count
     ind = arr.indices
     if nulls:
         ind = pc.fill_null(ind, 0)
     idx = ind.to_numpy(zero_copy_only=False)
-    if len(lut):
+    if identity:
+        out[:] = idx  # a cast, no lookup
+    elif len(lut):
         np.take(lut, idx, out=out)
     else:
         out[:] = -2
@@ -489,6 +502,7 @@ def iter_blocks(
                         table=None if frame is not None else table.slice(i, batch_size),
                         extra=extra,
                         frame=None if frame is None else frame.iloc[sl],
+                        last=off + len(ycols) - 1,
                     ),
                     weeks,
                 )
@@ -638,12 +652,16 @@ def _spells_part(
         if as_of is not None:
             end = min(end, int((pd.Timestamp(as_of) - calendar[0]).days // 7))
         width = max(end + 1, 0)
+        last_col = None
+        if block.last is not None:
+            last_col = np.full(len(block.start_col), min(block.last, width - 1), np.int64)
         res = spells_block(
             block.codes[:, :width],
             block.start_col,
             k,
             comp_codes,
             hours=None if block.hours is None else block.hours[:, :width],
+            last_col=last_col,
         )
         frame = None
         if keep_spells or on_block is not None or group_by is not None:

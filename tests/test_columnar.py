@@ -292,3 +292,29 @@ def test_bad_wide_parquet_names_file_row_and_column(tmp_path) -> None:
     with pytest.raises(PanelError, match=r"nostart\.parquet, row 1, column start_date"):
         panel_spells(tmp_path / "nostart.parquet")
     assert STATUS_CATEGORIES[0] == S
+
+
+def test_files_covering_part_of_the_calendar(tmp_path) -> None:
+    # a folder of two files: the second covers weeks 5 .. W-7 only (no rows outside them)
+    seqs, hrs, starts = _random_panel(12, n=120)
+    seqs[seqs == None] = S  # noqa: E711
+    width = seqs.shape[1]
+    (tmp_path / "panel").mkdir()
+    _wide_file(tmp_path / "panel" / "a.parquet", seqs[:60], starts[:60])
+    part = tmp_path / "b.parquet"
+    _wide_file(part, seqs[60:], starts[60:])
+    t = pq.read_table(part)
+    ycols = [c for c in t.column_names if c.startswith("y_")]
+    keep = [c for c in t.column_names if c not in ycols[:5] + ycols[width - 6 :]]
+    pq.write_table(t.select(keep), tmp_path / "panel" / "b.parquet")
+    short = seqs.copy()
+    short[60:, :5] = None
+    short[60:, width - 6 :] = None
+    for cut in (None, 20):
+        as_of = None if cut is None else W0 + pd.Timedelta(weeks=cut, days=2)
+        res = panel_spells(tmp_path / "panel", batch_size=25, as_of=as_of, competing=COMP)
+        want = build_spells(_long(short, 0 * hrs), _people(starts), competing=COMP, as_of=as_of)
+        assert res.n_persons == 120 and res.n_weeks == width
+        pd.testing.assert_frame_equal(
+            res.spells[SPELL_COLS].reset_index(drop=True), want[SPELL_COLS], check_dtype=False
+        )

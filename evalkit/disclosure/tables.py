@@ -179,6 +179,7 @@ def _secondary(
     protect: list[tuple[int, np.ndarray]] | None = None,
     keep: np.ndarray | None = None,
     method: str = "optimal",
+    forced: np.ndarray | None = None,
 ) -> np.ndarray:
     """Extend ``hidden`` until no published sum reveals a small count.
 
@@ -191,6 +192,8 @@ def _secondary(
     possible (more than :data:`OPTIMAL_MAX_CELLS` cells could be hidden, or no pattern was
     found within :data:`OPTIMAL_MAX_ROUNDS` rounds) the greedy rule (:func:`_greedy`)
     is used from there. Either way the pattern returned has passed :func:`_audit`.
+    ``forced`` marks further cells to hide that are not small (hidden for another
+    report's sake, ``suppress(hide=...)``); the greedy rule then starts from them.
 
     Raises
     ------
@@ -210,11 +213,14 @@ def _secondary(
         rest = np.setdiff1d(np.arange(counts.shape[1] - 1), group)
         targets += [idx[r, group], idx[r, rest]]
         beside.append(idx[r, group])
+    start = None if forced is None or not (forced.ravel() & ~primary).any() else forced.ravel()
     hid = None
-    if method == "optimal":
+    if method == "optimal" and start is None:
         hid = _optimal(flat, primary, threshold, relations, (targets, beside), fixed, counts.shape)
     if hid is None:
-        hid, safe = _greedy(flat, primary, threshold, relations, (targets, beside), fixed)
+        hid, safe = _greedy(
+            flat, primary, threshold, relations, (targets, beside), fixed, hid=start
+        )
         if not safe:
             raise _unprotectable(threshold)
     return hid.reshape(counts.shape)
@@ -554,6 +560,7 @@ def suppress(
     protect: Sequence[tuple[Hashable, Sequence[Hashable]]] = (),
     row_totals_shown: bool = False,
     method: str = "optimal",
+    hide: Sequence[tuple[Hashable, Hashable]] = (),
 ) -> SuppressedTable:
     """Hide small counts in a table, and enough others that totals cannot reveal them.
 
@@ -584,6 +591,13 @@ def suppress(
         pattern is found within :data:`OPTIMAL_MAX_ROUNDS` rounds, falls back to the
         greedy rule. ``"greedy"``: the smallest visible cell of each unsafe line, line by
         line (hides more).
+    hide : sequence of (row, column), optional
+        Cells to hide although they are not small (shown as ``x``), e.g. because the
+        same cell of another report published together must not be recoverable
+        (:mod:`evalkit.disclosure.coordinate`); ``I alt`` names a margin. They are then
+        protected like any hidden cell (by the greedy rule, which starts from them).
+        Unknown labels and zeros are ignored (a known zero reveals nobody; another
+        report's table may lack the row).
 
     Every small cell, the hidden part of every published sum and every protected sum is
     then checked against all published sums together (an integer program per cell, the
@@ -638,7 +652,14 @@ def suppress(
     keep = np.zeros(full.shape, dtype=bool)
     if row_totals_shown:
         keep[:-1, -1] = True
-    hidden = _secondary(full, primary, threshold, extra, guard, keep, method)
+    forced = primary.copy()
+    rows = {r: i for i, r in enumerate([*table.index, TOTAL_LABEL])}
+    cols = {c: j for j, c in enumerate([*table.columns, TOTAL_LABEL])}
+    for row, col in hide:
+        i, j = rows.get(row), cols.get(col)
+        if i is not None and j is not None and full[i, j] > 0 and not keep[i, j]:
+            forced[i, j] = True
+    hidden = _secondary(full, primary, threshold, extra, guard, keep, method, forced)
     if not margins:
         full, primary, hidden = full[:-1, :-1], primary[:-1, :-1], hidden[:-1, :-1]
         index, columns = table.index, table.columns

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,13 @@ class Analysis:
     final: FinalReport | None = None
     # Where the national curve comes from when it is an `evalkit landstal` file (Danish)
     reference_source: str | None = None
+    # Table cells (caption, row, column) hidden for the sake of reports published together
+    # with this one (evalkit.disclosure.coordinate); their tables' suppression honours them.
+    hide: tuple[tuple[str, ...], ...] = ()
+
+    def hidden_cells(self, caption: str) -> list[tuple[str, str]]:
+        """The (row, column) cells of the table ``caption`` to hide (see ``hide``)."""
+        return [(c[1], c[2]) for c in self.hide if len(c) == 3 and c[0] == caption]
 
     @property
     def reference_note(self) -> str:
@@ -308,6 +316,7 @@ def prepare(
     generated: str | dt.date | None = None,
     internal: bool = False,
     subset: dict[str, str] | None = None,
+    hide: Sequence[Sequence[str]] | None = None,
 ) -> Analysis:
     """Load, validate and compute everything a report shows.
 
@@ -331,6 +340,12 @@ def prepare(
         ``{column: value}``, e.g. ``{"kommune": "Aalborg"}``: the report covers only the
         matching participants and names the value in its title (and as its kommune); see
         :func:`evalkit.report.subset.apply_subset`.
+    hide : list of (caption, row, column), optional
+        Table cells to hide (``x``) although they are not small, because a report
+        published together with this one would otherwise give back one of its hidden
+        cells (set by the coordination pass of ``evalkit run``,
+        :mod:`evalkit.disclosure.coordinate`). The table's own secondary suppression
+        then protects them.
 
     Raises
     ------
@@ -355,6 +370,7 @@ def prepare(
         generated=generated,
         internal=internal,
         subset=subset,
+        hide=hide,
     )
 
 
@@ -367,6 +383,7 @@ def analyse(
     generated: str | dt.date | None = None,
     internal: bool = False,
     subset: dict[str, str] | None = None,
+    hide: Sequence[Sequence[str]] | None = None,
 ) -> Analysis:
     """What :func:`prepare` computes, from a config and tables already loaded.
 
@@ -379,7 +396,7 @@ def analyse(
     config : ProjectConfig
     data : ProjectData
         From :func:`evalkit.io.load_project`.
-    kind, as_of, generated, internal, subset
+    kind, as_of, generated, internal, subset, hide
         As for :func:`prepare`.
 
     Raises
@@ -470,4 +487,5 @@ def analyse(
         cut=cut,
         promises=promises,
         final=final,
+        hide=tuple(tuple(str(v) for v in cell) for cell in hide or ()),
     )

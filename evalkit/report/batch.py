@@ -318,6 +318,7 @@ class BatchJob:
     notebook: str | None = None  # default: notebooks/evaluering.ipynb
     timeout: float | None = None  # seconds one cell may run; None: no limit
     suffix: str = ""  # added to the file name, e.g. "-2019-07-06" in a status report series
+    hide: tuple[tuple[str, str, str], ...] = ()  # cells hidden for the publication set's sake
 
     @property
     def label(self) -> str:
@@ -389,6 +390,8 @@ def _render_one(
         options["timeout"] = job.timeout
     if job.suffix:
         options["suffix"] = job.suffix
+    if job.hide:
+        options["hide"] = job.hide
     if engine == "warm":
         if kernel is None:
             kernel = _worker_kernel(kernel_name)

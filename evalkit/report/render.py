@@ -19,7 +19,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -184,6 +184,7 @@ def render_report(
     subset: Mapping[str, str] | None = None,
     engine: Callable[..., Any] | None = None,
     timeout: float | None = None,
+    hide: Sequence[Sequence[str]] = (),
 ) -> RenderResult:
     """Execute the report notebook for one project and write HTML + results.json.
 
@@ -216,6 +217,10 @@ def render_report(
         Seconds one cell may run before the report fails (papermill's
         ``execution_timeout``); default no limit. A cell whose metadata holds
         ``{"evalkit": {"timeout": S}}`` gets ``S`` seconds instead (see :func:`cell_timeout`).
+    hide : sequence of (caption, row, column), optional
+        Table cells to hide for the sake of reports published together with this one
+        (the coordination pass, :mod:`evalkit.disclosure.coordinate`); the notebook's
+        ``hide`` parameter.
 
     Returns
     -------
@@ -250,6 +255,7 @@ def render_report(
             "results_path": str(results_tmp),
             "internal": bool(internal),
             **({"subset": subset} if subset else {}),
+            **({"hide": [list(map(str, cell)) for cell in hide]} if hide else {}),
         }
         try:
             if engine is None:

@@ -337,7 +337,11 @@ def participant_flow(a: Analysis) -> Html:
         .groupby("Målgruppe", sort=True)
         .sum()
     )
-    sup = suppress(table, threshold=a.config.disclosure_threshold, margins=True)
+    caption = "Deltagere efter målgruppe og status"
+    hide = [
+        (row, "I alt" if col == "Startet i alt" else col) for row, col in a.hidden_cells(caption)
+    ]
+    sup = suppress(table, threshold=a.config.disclosure_threshold, margins=True, hide=hide)
     shown = sup.display().reset_index()
     shown.columns = ["Målgruppe", *[str(c) for c in shown.columns[1:]]]
     shown = shown.rename(columns={"I alt": "Startet i alt"})
@@ -348,9 +352,7 @@ def participant_flow(a: Analysis) -> Html:
         "(«x»), så de ikke kan regnes ud fra totalerne.</p>"
     )
     return Html(
-        _h2("deltagerflow", "Deltagere")
-        + text
-        + _table(shown, "Deltagere efter målgruppe og status", numeric=shown.columns[1:])
+        _h2("deltagerflow", "Deltagere") + text + _table(shown, caption, numeric=shown.columns[1:])
     )
 
 

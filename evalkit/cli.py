@@ -11,8 +11,10 @@
     evalkit run CONFIG --by kommune [--jobs N]       (one report per kommune)
     evalkit pseudonymise INPUT OUTPUT --columns cpr [--key-file F]
     evalkit index [--out reports]
+    evalkit check-disclosure DIR [DIR ...]   (audit a published set of reports)
 
-Exit codes: 0 success, 1 a report failed, 2 invalid input (config or data).
+Exit codes: 0 success, 1 a report failed (run) or a count below the threshold can be
+recovered (check-disclosure; run refuses to publish such a set), 2 invalid input.
 """
 
 from __future__ import annotations
@@ -150,6 +152,18 @@ def _parser() -> argparse.ArgumentParser:
 
     ix = sub.add_parser("index", help="write reports/index.html from rendered reports")
     ix.add_argument("--out", default="reports")
+
+    cd = sub.add_parser(
+        "check-disclosure",
+        help="audit reports published together: can a count below the threshold be recovered?",
+        description="Read every report under the folders (HTML, results.json, figure data in "
+        "<DIR>/_figurdata when recorded) as one publication set and search for any person "
+        "count 1..threshold-1 that the published numbers reveal together (docs/privacy.md). "
+        "Exit 0: nothing found; 1: something found (each listed by report, table, row and "
+        "column); 2: no reports.",
+    )
+    cd.add_argument("dirs", nargs="+", metavar="DIR", help="folders of published reports")
+    cd.add_argument("--figures", default=None, help="figure data folder (default <DIR>/_figurdata)")
     return p
 
 
@@ -428,24 +442,26 @@ def _run(args: argparse.Namespace) -> int:
             "diskretioneringsgrænsen); se oversigten",
             file=sys.stderr,
         )
-    finished: list = []
+    from evalkit.report.publish import PublicationRefused, PublishLog, publish_batch
+
+    def render(batch: list[BatchJob]) -> list:
+        return render_batch(batch, workers=args.jobs, engine=args.engine,
+                            scheduler=args.scheduler)  # fmt: skip
+
     t0 = time.perf_counter()
+    log = PublishLog()
     try:  # no kernel is started when there is nothing to render
+        # internal reports are not published: no publication set to coordinate
         outcomes = (
-            render_batch(
-                jobs,
-                workers=args.jobs,
-                engine=args.engine,
-                on_done=finished.append,
-                scheduler=args.scheduler,
-            )
+            publish_batch(jobs, args.out, render, coordinate=not args.internal, log=log)
             if jobs
             else []
         )
-    except KeyboardInterrupt:
-        if finished:  # the index lists the reports that were completed before Ctrl-C
-            write_index(args.out, generated=args.date)
-        raise
+    except PublicationRefused as exc:
+        print(f"evalkit run: udgivelsen afvist: {exc}; intet er offentliggjort", file=sys.stderr)
+        for line in exc.lines[:50]:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - t0
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
@@ -466,8 +482,36 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  FEJL {o.job.config} ({o.job.label}): {o.error}", file=sys.stderr)
         if o.failed_notebook:
             print(f"       notebook: {o.failed_notebook}", file=sys.stderr)
+    if log.hidden:
+        cells = sum(len(v) for v in log.hidden.values())
+        print(
+            f"Diskretionering på tværs af rapporterne: {cells} celle(r) skjult i "
+            f"{len(log.hidden)} rapport(er) ({log.rounds} runde(r))"
+        )
     print(f"Oversigt: {index}")
     return 1 if failed else 0
+
+
+def _check_disclosure(args: argparse.Namespace) -> int:
+    from evalkit.disclosure.coordinate import audit_dir, describe
+
+    missing = [d for d in args.dirs if not Path(d).is_dir()]
+    if missing:
+        print(f"evalkit check-disclosure: not a folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    result = audit_dir(args.dirs, figure_dir=args.figures)
+    if not result.reports:
+        print("evalkit check-disclosure: no reports (*.results.json) found", file=sys.stderr)
+        return 2
+    thr = {r.name: r.threshold for r in result.reader.reports}
+    for f in result.findings:
+        print(describe(f, thr.get(f.report, 5)))
+    found = f"{len(result.findings)} antal" if result.findings else "intet antal"
+    print(
+        f"{result.reports} rapport(er) læst som ét sæt på {result.seconds:.1f} s: "
+        f"{found} under tærsklen kan regnes ud"
+    )
+    return 1 if result.findings else 0
 
 
 def _pseudonymise(args: argparse.Namespace) -> int:
@@ -493,14 +537,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "pseudonymise": _pseudonymise,
         "index": _index,
+        "check-disclosure": _check_disclosure,
     }
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
         _quiet_after_interrupt()
         print(
-            "evalkit: interrupted (Ctrl-C); reports finished before it are complete, "
-            "the others were not written",
+            "evalkit: interrupted (Ctrl-C); nothing of this run was published (reports "
+            "are moved into place only after the whole set is rendered and audited)",
             file=sys.stderr,
         )
         return 130

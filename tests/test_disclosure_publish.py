@@ -1,0 +1,219 @@
+"""Suppression across reports published together (issue #12): the audit, the coordination
+pass of ``evalkit run`` and ``evalkit check-disclosure``.
+
+The fast tests render with a stand-in for the notebooks: each "report" is the participant
+flow table of one kommune (or of the whole country, the sum of the kommuner) through the
+real ``suppress`` (with the cells the pass asks it to hide), written as a page with its
+results.json. The slow test renders the real notebooks for a small national batch in
+which one kommune hides a cell of 3 that the whole country minus the others gave back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit.cli import main
+from evalkit.disclosure import suppress
+from evalkit.disclosure.audit import attack, read_reports
+from evalkit.report.batch import BatchJob, BatchOutcome
+from evalkit.report.publish import PublicationRefused, PublishLog, publish_batch
+from evalkit.report.subset import slugify
+
+ROOT = Path(__file__).resolve().parents[1]
+SLUG = "landsdaekkende-jobparate"
+CAPTION = "Deltagere efter målgruppe og status"
+# kommune -> (active, ended) of the one target group; Samsø has 3 active
+KOMMUNER = {"Samsø": (3, 37), "Læsø": (12, 28), "Aalborg": (64, 112)}
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> str:
+    (tmp_path / "projects").mkdir()
+    shutil.copy(ROOT / "projects" / f"{SLUG}.yaml", tmp_path / "projects")
+    return str(tmp_path / "projects" / f"{SLUG}.yaml")
+
+
+def _page(counts: tuple[int, int], hide, raw: bool = False) -> str:
+    table = pd.DataFrame([counts], index=["jobparate"], columns=["Aktive", "Afsluttet"])
+    cells = [(r, "I alt" if c == "Startet i alt" else c) for cap, r, c in hide if cap == CAPTION]
+    shown = suppress(table, hide=cells, threshold=1 if raw else 5).display()
+    head = "".join(f"<th>{h}</th>" for h in ["Målgruppe", "Aktive", "Afsluttet", "Startet i alt"])
+    body = "".join(
+        f"<tr><td>{label}</td>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+        for label, row in zip(shown.index, shown.to_numpy().tolist(), strict=True)
+    )
+    return (
+        f"<html><body><main><h2 id='deltagerflow'>Deltagere</h2><table><caption>{CAPTION}"
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></main>"
+        "</body></html>"
+    )
+
+
+def fake_render(
+    jobs: list[BatchJob], data=KOMMUNER, calls: list | None = None, raw: str = ""
+) -> list:
+    """Stand-in for render_batch: one page and results.json per job (the kommune ``raw``
+    without suppression)."""
+    out = []
+    for job in jobs:
+        if calls is not None:
+            calls.append((job.subset and dict(job.subset), job.hide))
+        kommune = (job.subset or {}).get("kommune")
+        counts = data[kommune] if kommune else tuple(map(sum, zip(*data.values(), strict=True)))
+        folder = Path(job.out_dir) / SLUG
+        folder = folder / slugify(kommune) if kommune else folder
+        folder.mkdir(parents=True, exist_ok=True)
+        html, res = folder / f"{job.kind}.html", folder / f"{job.kind}.results.json"
+        html.write_text(_page(counts, job.hide, raw=kommune == raw), encoding="utf-8")
+        record = {"project": SLUG, "report_kind": job.kind, "n_participants": sum(counts),
+                  "disclosure_threshold": 5, **({"subset": dict(job.subset)} if kommune else {})}  # fmt: skip
+        res.write_text(json.dumps(record), encoding="utf-8")
+        out.append(BatchOutcome(job, str(html), str(res)))
+    return out
+
+
+def _jobs(config: str, out: Path, whole: bool = True) -> list[BatchJob]:
+    subsets = ([None] if whole else []) + [{"kommune": k} for k in KOMMUNER]
+    return [BatchJob(config, "slutevaluering", str(out), subset=s) for s in subsets]
+
+
+def _cells(out: Path, kommune: str) -> list[list[str]]:
+    page = read_reports(out)
+    rep = next(r for r in page if r.name == f"{SLUG}/{slugify(kommune)}/slutevaluering.html")
+    return next(t.rows for t in rep.tables if t.caption == CAPTION)
+
+
+# --------------------------------------------------------------------------- the pass
+def test_without_the_pass_the_whole_minus_the_other_kommuner_gives_back_a_hidden_cell(
+    config: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    publish_batch(_jobs(config, out), out, fake_render, coordinate=False)
+    assert _cells(out, "Samsø")[0][1] == "<5"  # Samsø hides its 3 active ...
+    found = attack(read_reports(out))
+    assert {(f.report, f.cell, f.value) for f in found} >= {
+        (f"{SLUG}/samsoe/slutevaluering.html", (CAPTION, "jobparate", "Aktive"), 3)
+    }  # ... and 79 - 12 - 64 gives them back
+
+
+def test_the_pass_hides_a_complementary_cell_and_publishes_a_clean_set(
+    config: str, tmp_path: Path
+) -> None:
+    out, calls, log = tmp_path / "reports", [], PublishLog()
+    render = functools.partial(fake_render, calls=calls)
+    outcomes = publish_batch(_jobs(config, out), out, render, log=log)
+    assert attack(read_reports(out)) == []
+    # Læsø's 12 active (the smallest shown count of the link) is hidden, and its own
+    # suppression protects it; only Læsø was rendered again
+    assert _cells(out, "Læsø")[0][1:3] == ["x", "x"]
+    assert _cells(out, "Aalborg")[0][1] == "64"
+    assert log.rounds == 1 and list(log.hidden) == [f"{SLUG}/laesoe/slutevaluering.html"]
+    assert calls[4:] == [({"kommune": "Læsø"}, ((CAPTION, "I alt", "Aktive"),
+                                                 (CAPTION, "jobparate", "Aktive")))]  # fmt: skip
+    assert all(Path(o.html).is_relative_to(out) and Path(o.html).is_file() for o in outcomes)
+    assert not list(tmp_path.glob(".reports-udgivelse-*"))  # the staging folder is gone
+
+
+def test_the_pass_includes_the_reports_already_published(config: str, tmp_path: Path) -> None:
+    """The whole-country report was published by an earlier run; only the kommuner are
+    new: the complementary cell is hidden in a new report, never in the published one."""
+    out = tmp_path / "reports"
+    publish_batch(_jobs(config, out)[:1], out, fake_render)
+    before = (out / SLUG / "slutevaluering.html").read_bytes()
+    log = PublishLog()
+    publish_batch(_jobs(config, out, whole=False), out, fake_render, log=log)
+    assert (out / SLUG / "slutevaluering.html").read_bytes() == before
+    assert log.rounds == 1 and attack(read_reports(out)) == []
+
+
+def test_a_set_that_cannot_be_made_safe_is_refused_and_nothing_is_published(
+    config: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "reports"
+    publish_batch(_jobs(config, out)[:1], out, fake_render)
+    published = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def ignores_hide(jobs: list[BatchJob]) -> list:  # a renderer that hides nothing more
+        return fake_render([dataclasses.replace(j, hide=()) for j in jobs])
+
+    with pytest.raises(PublicationRefused, match="efter 2 runder") as info:
+        publish_batch(_jobs(config, out, whole=False), out, ignores_hide, rounds=2)
+    assert any("samsoe" in line and "«Aktive»" in line for line in info.value.lines)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == published
+    assert not list(tmp_path.glob(".reports-udgivelse-*"))
+    # a count shown in a table of a new report: no other report's cell can protect it
+    with pytest.raises(PublicationRefused, match="ingen celle i en ny rapport") as info:
+        publish_batch(_jobs(config, out, whole=False), out,
+                      functools.partial(fake_render, raw="Samsø"))  # fmt: skip
+    assert any("samsoe" in line and "vist i tabel" in line for line in info.value.lines)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == published
+
+
+# --------------------------------------------------------------------------- the CLI
+def test_check_disclosure_exit_code_and_lines(config: str, tmp_path: Path, capsys) -> None:
+    leaky, clean = tmp_path / "leaky", tmp_path / "clean"
+    publish_batch(_jobs(config, leaky), leaky, fake_render, coordinate=False)
+    publish_batch(_jobs(config, clean), clean, fake_render)
+    assert main(["check-disclosure", str(leaky)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"{SLUG}/samsoe/slutevaluering.html: tabel «{CAPTION}», række «jobparate», kolonne "
+        "«Aktive» kan regnes ud" in out
+    )
+    assert "4 rapport(er) læst som ét sæt" in out and "antal under tærsklen kan regnes ud" in out
+    # the recovered count itself is not printed, nor any person
+    assert " 3 " not in out.replace("«", " ").replace("»", " ") and "= 3" not in out
+    assert main(["check-disclosure", str(clean)]) == 0
+    assert "intet antal under tærsklen kan regnes ud" in capsys.readouterr().out
+    assert main(["check-disclosure", str(tmp_path / "projects")]) == 2
+    assert "no reports" in capsys.readouterr().err
+
+
+def test_suppress_hides_the_cells_asked_for_and_protects_them() -> None:
+    t = pd.DataFrame({"Aktive": [10, 20, 30], "Afsluttet": [12, 0, 40]}, index=["A", "B", "C"])
+    shown = suppress(t, hide=[("B", "Aktive"), ("B", "Afsluttet"), ("Z", "Aktive")]).display()
+    assert shown.loc["B", "Aktive"] == "x"  # hidden, not small: "x", never "<5"
+    assert shown.loc["B", "Afsluttet"] == "0"  # a zero reveals nobody: never hidden
+    # its row and column get a second hidden cell, so neither total gives it back
+    assert (shown.loc["B"] == "x").sum() >= 2 and (shown["Aktive"] == "x").sum() >= 2
+    assert suppress(t).n_suppressed == 0
+
+
+# --------------------------------------------------------------------------- real reports
+@pytest.mark.slow
+@pytest.mark.xdist_group("reports")
+def test_a_national_batch_with_a_small_cell_in_one_kommune_is_published_safe(
+    tmp_path: Path, capsys
+) -> None:
+    """Four kommuner of the national demo; Samsø has 3 participants still active. The
+    whole-country report is published first, then the kommune batch (as ``make demo``):
+    the pass hides a second kommune's active count, and the set is clean."""
+    from evalkit.demo.national import generate_national
+
+    (tmp_path / "projects").mkdir()
+    shutil.copy(ROOT / "projects" / f"{SLUG}.yaml", tmp_path / "projects")
+    generate_national(tmp_path / "data_raw" / "demo", kommuner=("Læsø", "Ærø", "Aalborg", "Samsø"))
+    f = tmp_path / "data_raw" / "demo" / "national" / "deltagere.parquet"
+    p = pd.read_parquet(f)
+    still = p.index[(p["kommune"] == "Samsø") & p["slutdato"].isna()]
+    day = pd.Timestamp("2022-12-24")
+    p.loc[still[3:], "slutdato"] = (p.loc[still[3:], "startdato"] + pd.Timedelta(days=70)).clip(
+        upper=day
+    )
+    p.to_parquet(f, index=False)
+    config, out = str(tmp_path / "projects" / f"{SLUG}.yaml"), tmp_path / "reports"
+    assert main(["run", config, "--out", str(out), "--date", "2026-11-24"]) == 0
+    assert main(["run", config, "--by", "kommune", "--out", str(out), "--date", "2026-11-24"]) == 0
+    assert "Diskretionering på tværs af rapporterne:" in capsys.readouterr().out
+    assert _cells(out, "Samsø")[0][1] == "<5"
+    hidden = [k for k in ("Læsø", "Ærø", "Aalborg") if _cells(out, k)[0][1] == "x"]
+    assert hidden  # a second kommune hides its active count for Samsø's sake
+    assert attack(read_reports(out)) == []
+    assert main(["check-disclosure", str(out)]) == 0

@@ -48,6 +48,7 @@ another (what :mod:`evalkit.disclosure.coordinate` breaks by hiding more cells).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -325,8 +326,15 @@ def _components(sys: System) -> dict[str, list[int]]:
     return {k: comp[find(k)] for k in sys.lo}
 
 
-def _milp_range(sys: System, key: str, cons_idx: list[int]) -> tuple[float, float] | None:
-    """Smallest and largest integer value of ``key`` under the constraints of its component."""
+def _milp_range(
+    sys: System, key: str, cons_idx: list[int], witnesses: list[dict[str, float]] | None = None
+) -> tuple[float, float] | None:
+    """Smallest and largest integer value of ``key`` under the constraints of its component.
+
+    The two solutions found are appended to ``witnesses`` (unknown -> value): each is a
+    possible assignment of the whole component, so an unknown that takes two values among
+    them cannot be pinned (:func:`solve` then skips its integer programs).
+    """
     keys = sorted({k for i in cons_idx for k in sys.cons[i][0]} | {key})
     pos = {k: j for j, k in enumerate(keys)}
     if len(keys) > 4000:
@@ -352,6 +360,8 @@ def _milp_range(sys: System, key: str, cons_idx: list[int]) -> tuple[float, floa
         if res.status != 0:
             return None
         out.append(round(sign * res.fun))
+        if witnesses is not None:
+            witnesses.append(dict(zip(keys, np.round(res.x).tolist(), strict=True)))
     return float(out[0]), float(out[1])
 
 
@@ -362,12 +372,16 @@ def solve(sys: System, exact: bool = True) -> list[Finding]:
         raise AssertionError(f"the attacker's constraints contradict each other: {bad}")
     found = []
     comps = _components(sys) if exact else {}
+    seen: dict[int, list[dict[str, float]]] = defaultdict(list)  # component -> solutions
     for key, (report, what, thr, how) in sorted(sys.targets.items()):
         lo, hi = sys.lo[key], sys.hi[key]
         if hi < 1 or lo >= thr:
             continue
         if lo < hi and exact and hi - lo <= 10 * thr:
-            rng = _milp_range(sys, key, comps.get(key, []))
+            cons = comps.get(key, [])
+            if len({w[key] for w in seen[id(cons)] if key in w}) > 1:
+                continue  # two possible values already seen: not pinned
+            rng = _milp_range(sys, key, cons, seen[id(cons)])
             if rng is not None:
                 lo, hi = max(lo, rng[0]), min(hi, rng[1])
         if lo == hi and 0 < lo < thr:
@@ -620,7 +634,7 @@ class Reader:
             if est is not None:
                 self.share(rep, x, nkey, float(est), 1e-7, f"kriterium {c['id']}: estimat")
             elif c.get("lower") is not None and c.get("upper") is not None:
-                ks = [k for k in range(n + 1) if _wilson_close(k, n, c["lower"], c["upper"])]
+                ks = _wilson_counts(n, c["lower"], c["upper"])
                 self.sys.allow(x, ks)
             if est is None and c.get("suppressed") and n >= thr:
                 # hidden for small numbers: the count or its complement is 1..thr-1, and
@@ -723,7 +737,7 @@ class Reader:
                         continue
                     nn = int(self.sys.lo[n])
                     lo, hi = min(vals), max(vals)
-                    ks = [k for k in range(nn + 1) if _wilson_close(k, nn, lo, hi, tol=1e-6)]
+                    ks = _wilson_counts(nn, lo, hi, tol=1e-6)
                     if len(ks) != 1:
                         continue
                     x = self.sys.var(f"{n}|tegnet bånd {bi}")
@@ -968,18 +982,25 @@ def _month_key(x: float) -> tuple[int, int]:
     return (d.year, d.month)
 
 
-def _wilson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    z = norm.isf(alpha / 2)
-    p = k / n
+@functools.cache
+def _z(alpha: float) -> float:
+    return float(norm.isf(alpha / 2))
+
+
+def _wilson(k: Any, n: int, alpha: float = 0.05) -> tuple[Any, Any]:
+    """Wilson limits of ``k / n`` (``k`` a count or an array of counts)."""
+    z = _z(alpha)
+    p = np.asarray(k, dtype=float) / n
     den = 1 + z * z / n
     mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, mid - half), min(1.0, mid + half)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return np.maximum(0.0, mid - half), np.minimum(1.0, mid + half)
 
 
-def _wilson_close(k: int, n: int, lo: float, hi: float, tol: float = 1e-6) -> bool:
-    a, b = _wilson(k, n)
-    return abs(a - lo) <= tol and abs(b - hi) <= tol
+def _wilson_counts(n: int, lo: float, hi: float, tol: float = 1e-6) -> list[int]:
+    """Every count ``k`` of ``0..n`` whose Wilson interval is ``(lo, hi)`` (within ``tol``)."""
+    a, b = _wilson(np.arange(n + 1), n)
+    return np.flatnonzero((np.abs(a - lo) <= tol) & (np.abs(b - hi) <= tol)).tolist()
 
 
 def _on_curve(x: float, y: float, xs: list[float], ys: list[float]) -> bool:

@@ -181,7 +181,7 @@ def _move(
     from evalkit._files import replace_together
 
     moved = []
-    for job, o in zip(jobs, outcomes, strict=True):
+    for job, o in zip(jobs, outcomes, strict=False):  # a stand-in renderer may return fewer
         fields: dict[str, Any] = {"job": job}
         if o.ok and o.html and o.results:
             html, res = Path(o.html).resolve(), Path(o.results).resolve()

@@ -20,7 +20,8 @@ to 5,000,000 x 1,560. ``dream``: write a DREAM wide CSV (``;``, codes as in DREA
 stream it to spells. ``--workers N`` reads the files on a Dask LocalCluster of N
 processes; CPU time then adds the worker processes' (``RUSAGE_CHILDREN``) and the peak
 RSS is given for the main process and the largest worker. ``--keep DIR`` generates into
-DIR once and reuses it. Results are recorded in ``docs/performance.md`` ("Columnar data
+DIR once and reuses it. ``--layout packed`` writes and reads the packed layout (one
+fixed-size binary column of a person's weeks) instead of the wide ``y_YYWW`` columns. Results are recorded in ``docs/performance.md`` ("Columnar data
 path").
 """
 
@@ -139,7 +140,7 @@ def parquet(persons: int, weeks: int, folder: Path, workers: int = 1) -> dict:
     timing = _since(t)
     child_cpu, child_rss = _children()
     return {
-        "what": f"wide Parquet {persons:,} x {weeks} -> spells (kept) + counts, "
+        "what": f"{_LAYOUT[0]} Parquet {persons:,} x {weeks} -> spells (kept) + counts, "
         f"{workers} process(es)",
         **timing,
         "cpu_s_with_workers": round(timing["cpu_s"] + child_cpu, 3),
@@ -175,7 +176,8 @@ def national(persons: int, weeks: int, folder: Path, workers: int = 1, part: int
     per100m = {k: v * 1e8 / pw for k, v in timing.items()}
     full = 5_000_000 * 1_560
     return {
-        "what": f"wide Parquet {rows:,} x {weeks} (part 1/{part} of {persons:,}) -> spells + "
+        "what": f"{_LAYOUT[0]} Parquet {rows:,} x {weeks} (part 1/{part} of {persons:,}) -> "
+        "spells + "
         f"national curves (landstal), {workers} process(es)",
         **timing,
         "load_before": load,
@@ -192,8 +194,12 @@ def national(persons: int, weeks: int, folder: Path, workers: int = 1, part: int
     }
 
 
+_LAYOUT = ["wide"]  # --layout
+
+
 def _panel_name(persons: int, weeks: int, part: int) -> str:
-    return f"landspanel-{persons}-{weeks}" + (f"-part{part}" if part > 1 else "")
+    name = f"landspanel-{persons}-{weeks}" + (f"-part{part}" if part > 1 else "")
+    return name + ("" if _LAYOUT[0] == "wide" else f"-{_LAYOUT[0]}")
 
 
 def _generate(persons: int, weeks: int, folder: Path, part: int) -> None:
@@ -204,7 +210,7 @@ def _generate(persons: int, weeks: int, folder: Path, part: int) -> None:
         counts = kommune_counts(persons)
         only = sorted(counts, key=lambda k: -counts[k])[part // 2 :: part]
     generate_landspanel(folder / _panel_name(persons, weeks, part), persons, n_weeks=weeks,
-                        only=only)  # fmt: skip
+                        only=only, layout=_LAYOUT[0])  # fmt: skip
 
 
 def write_dream(persons: int, weeks: int, folder: Path) -> None:
@@ -265,7 +271,7 @@ def dream(persons: int, weeks: int, folder: Path) -> dict:
 def _child(args: argparse.Namespace, step: str) -> dict:
     cmd = [sys.executable, __file__, "--step", step, args.task, "--persons", str(args.persons),
            "--weeks", str(args.weeks), "--folder", str(args.folder), "--workers",
-           str(args.workers), "--part", str(args.part)]  # fmt: skip
+           str(args.workers), "--part", str(args.part), "--layout", args.layout]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -279,8 +285,10 @@ def main() -> None:
     p.add_argument("--keep", type=Path, default=None, help="generate here once; reuse")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--part", type=int, default=1, help="national: every K-th kommune")
+    p.add_argument("--layout", choices=["wide", "packed"], default="wide")
     p.add_argument("--step", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    _LAYOUT[0] = args.layout
     if args.step is not None:  # one measurement in this (fresh) process
         folder = args.folder
         if args.step == "generate":

@@ -1,6 +1,7 @@
 """The ``evalkit`` command line.
 
-    evalkit demo-data [--out data_raw/demo] [--seed 2024] [--national N [--weeks W]]
+    evalkit demo-data [--out data_raw/demo] [--seed 2024] [--national N [--weeks W]
+        [--layout wide|packed]]
     evalkit landstal PANEL --out landstal.parquet [--participants F] [--as-of DATE] [--date DATE]
         [--workers N] [--scheduler tcp://host:8786]
     evalkit validate CONFIG [CONFIG ...]
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         "<out>/landspanel-N",
     )
     d.add_argument("--weeks", type=int, default=260, help="panel weeks with --national")
+    d.add_argument(
+        "--layout",
+        choices=["wide", "packed"],
+        default="wide",
+        help="with --national: y_YYWW string columns (wide) or one status_YYWW byte column",
+    )
 
     ls = sub.add_parser(
         "landstal",
@@ -175,7 +182,11 @@ def _demo(args: argparse.Namespace) -> int:
 
         t0 = time.perf_counter()
         path = generate_landspanel(
-            Path(args.out) / f"landspanel-{args.national}", args.national, args.seed, args.weeks
+            Path(args.out) / f"landspanel-{args.national}",
+            args.national,
+            args.seed,
+            args.weeks,
+            layout=args.layout,
         )
         print(
             f"evalkit: wrote a national panel of {args.national:,} persons x {args.weeks} weeks "

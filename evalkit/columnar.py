@@ -17,6 +17,9 @@ Layouts (``docs/data-format.md``, "Columnar national panels"):
   dictionary-encoded in the file: a category of ``STATUS_CATEGORIES`` or a DREAM code;
   null or blank = no benefit, i.e. ``selvforsoergende``, as in DREAM), optionally hours
   ``t_YYWW``.
+* **packed** Parquet (optional, the fast layout): as wide, but one fixed-size binary
+  column ``status_YYWW`` (the first week) whose bytes are a person's int8 status codes
+  week by week (positions in ``STATUS_CATEGORIES``; 255 = no row); read without a copy.
 * **long** Parquet: ``person_id, week, status[, hours]``, a person's rows together
   (sorted by person), with the participants in a separate table.
 * **DREAM wide CSV** (``;``-separated): as wide Parquet, read with Arrow's streaming
@@ -65,6 +68,7 @@ __all__ = [
 
 COMPETING = ("uddannelse", "foertidspension", "udvandret", "doed")
 _YCOL = re.compile(r"^y_(\d{2})(\d{2})$")
+_PACKED = re.compile(r"^status_(\d{2})(\d{2})$")
 _BATCH = 16_384  # persons per Arrow batch (and per block of the kernel)
 _SLAB = 64  # week columns transposed at a time (64 bytes: a cache line per person)
 
@@ -197,10 +201,62 @@ def _weeks_of(
     return tuple(cols), days_a, None
 
 
+def _file_weeks(file: str, schema: pa.Schema) -> tuple[list[str], np.ndarray, str | None]:
+    """Week columns and Mondays of a Parquet file: the wide ``y_YYWW`` columns, or the
+    packed column ``status_YYWW`` (then returned as the third value; no week columns)."""
+    packed = [c for c in schema.names if _PACKED.match(c)]
+    if not packed or any(c.startswith("y_") for c in schema.names):
+        cols, days = _wide_weeks(file, schema.names)
+        return cols, days, None
+    if len(packed) > 1:
+        raise PanelError(file, None, packed[1], "one packed status column status_YYWW")
+    col = packed[0]
+    typ = schema.field(col).type
+    if not pa.types.is_fixed_size_binary(typ) or typ.byte_width < 1:
+        raise PanelError(file, None, col, "fixed-size binary, one byte per week", str(typ))
+    m = _PACKED.match(col)
+    assert m is not None
+    d0 = _iso_monday_days(int(m.group(1)), int(m.group(2)))
+    if d0 is None:
+        raise PanelError(file, None, col, "a packed column status_YYWW of an existing ISO week")
+    return [], d0 + 7 * np.arange(typ.byte_width, dtype=np.int64), col
+
+
+def _packed_matrix(
+    batch: pa.RecordBatch, col: str, file: str, row0: int, off: int, width: int
+) -> np.ndarray:
+    """The block's int8 matrix from the packed column (its bytes are the codes)."""
+    arr = batch.column(batch.schema.names.index(col))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n, w = len(arr), arr.type.byte_width
+    i = _first_null(arr)
+    if i is not None:
+        raise PanelError(file, row0 + i + 1, col, "a value (it is empty)")
+    buf = arr.buffers()[1]
+    codes = np.frombuffer(buf, np.int8, count=n * w, offset=arr.offset * w).reshape(n, w)
+    ncat = len(STATUS_CATEGORIES)
+    if n and (int(codes.min()) < -1 or int(codes.max()) >= ncat):
+        bad = int(np.flatnonzero(((codes < -1) | (codes >= ncat)).ravel())[0])
+        r, j = divmod(bad, w)
+        raise PanelError(
+            file,
+            row0 + r + 1,
+            col,
+            f"status codes 0..{ncat - 1} (STATUS_CATEGORIES) or 255 (no row) in each byte",
+            f"{int(codes[r, j]) & 0xFF} in byte {j + 1}",
+        )
+    if off or w != width:
+        full = np.full((n, width), -1, np.int8)
+        full[:, off : off + w] = codes
+        return full
+    return codes
+
+
 def panel_weeks(path: str | Path) -> pd.DatetimeIndex:
     """The Mondays of the week columns of a wide Parquet panel (file or folder)."""
     dset = ds.dataset(str(path), format="parquet", partitioning="hive")
-    _, days = _wide_weeks(str(path), dset.schema.names)
+    _, days, _ = _file_weeks(str(path), dset.schema)
     return pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
 
 
@@ -427,27 +483,34 @@ def iter_blocks(
             # is one of a few values; never a Python string per cell), all threads
             names = frag.physical_schema.names
             have = set(names)
-            ycols_f, _ = _wide_weeks(file, names)
+            ycols_f, days, packed = _file_weeks(file, frag.physical_schema)
+            if packed is not None and hours:
+                raise PanelError(file, None, packed, "the wide layout for hours (t_YYWW)")
             read = [
                 "person_id",
                 "start_date",
                 *[c for c in columns if c in have and c not in ("person_id", "start_date")],
                 *ycols_f,
+                *([] if packed is None else [packed]),
             ]
             if hours:
                 read += ["t_" + c[2:] for c in ycols_f if "t_" + c[2:] in have]
             read = list(dict.fromkeys(c for c in read if c in have))
             batches = frag.to_batches(columns=read, batch_size=batch_size, use_threads=True)
-        ycols, days = _wide_weeks(file, names)
+            ycols = ycols_f
+        if frag is None:
+            ycols, days = _wide_weeks(file, names)
+            packed = None
+        n_file_weeks = len(days)
         if weeks is None:
             weeks = pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
         w0 = int(weeks[0].value // 86_400_000_000_000)
         off = (int(days[0]) - w0) // 7
-        if off < 0 or off + len(ycols) > len(weeks):
+        if off < 0 or off + n_file_weeks > len(weeks):
             raise PanelError(
                 file,
                 None,
-                ycols[0],
+                ycols[0] if packed is None else packed,
                 f"weeks within {weeks[0].date()}..{weeks[-1].date()} (the panel's calendar)",
             )
         row0 = 0
@@ -455,7 +518,12 @@ def iter_blocks(
             n = batch.num_rows
             if n == 0:
                 continue
-            c, h = _batch_matrix(batch, ycols, file, row0, luts, null_code, hours, off, len(weeks))
+            if packed is None:
+                c, h = _batch_matrix(
+                    batch, ycols, file, row0, luts, null_code, hours, off, len(weeks)
+                )
+            else:
+                c, h = _packed_matrix(batch, packed, file, row0, off, len(weeks)), None
             keep = [x for x in columns if x in batch.schema.names]
             table = batch.select(keep)
             frame = None
@@ -502,7 +570,8 @@ def iter_blocks(
                         table=None if frame is not None else table.slice(i, batch_size),
                         extra=extra,
                         frame=None if frame is None else frame.iloc[sl],
-                        last=off + len(ycols) - 1,
+                        # packed: a byte 255 is no row, so the kernel finds the last
+                        last=off + n_file_weeks - 1 if packed is None else None,
                     ),
                     weeks,
                 )
@@ -694,7 +763,7 @@ def _distributed(
 
     first, frag, _ = frags[0]
     assert frag is not None
-    _, days = _wide_weeks(first, frag.physical_schema.names)
+    _, days, _ = _file_weeks(first, frag.physical_schema)
     weeks = pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
     files = [f for f, _, _ in frags]
     cluster = None

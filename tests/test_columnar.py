@@ -318,3 +318,77 @@ def test_files_covering_part_of_the_calendar(tmp_path) -> None:
         pd.testing.assert_frame_equal(
             res.spells[SPELL_COLS].reset_index(drop=True), want[SPELL_COLS], check_dtype=False
         )
+
+
+def _packed_file(path, seqs, starts, codes=None) -> None:
+    """The packed layout: one fixed-size binary column status_YYWW, a byte per week."""
+    n, width = seqs.shape
+    if codes is None:
+        index = {c: i for i, c in enumerate(STATUS_CATEGORIES)}
+        codes = np.array([[index.get(s, -1) for s in row] for row in seqs], np.int8)
+    y, w, _ = W0.isocalendar()
+    data = pa.py_buffer(np.ascontiguousarray(codes).tobytes())
+    cols = {
+        "person_id": [f"p{i}" for i in range(n)],
+        "start_date": pa.array(
+            (W0 + pd.to_timedelta(starts * 7 + 3, unit="D")).to_numpy("datetime64[D]"),
+            pa.date32(),
+        ),
+        f"status_{y % 100:02d}{w:02d}": pa.FixedSizeBinaryArray.from_buffers(
+            pa.binary(width), n, [None, data]
+        ),
+    }
+    pq.write_table(pa.table(cols), path, row_group_size=70)
+
+
+def test_packed_layout_equals_plain_loop_with_missing_rows(tmp_path) -> None:
+    # byte 255 = no row (inside the panel and at its end), as a missing row of the long table
+    seqs, hrs, starts = _random_panel(13, n=250)
+    _packed_file(tmp_path / "packed.parquet", seqs, starts)
+    res = panel_spells(tmp_path / "packed.parquet", batch_size=40, competing=COMP)
+    want = build_spells(_long(seqs, 0 * hrs), _people(starts), competing=COMP)
+    pd.testing.assert_frame_equal(
+        res.spells[SPELL_COLS].reset_index(drop=True), want[SPELL_COLS], check_dtype=False
+    )
+    # cut at week 25: the plain loop (build_spells differs for a person whose week 25 is
+    # missing but who has later rows: it ends their follow-up at week 25, not 24)
+    as_of = W0 + pd.Timedelta(weeks=25, days=2)
+    got = panel_spells(tmp_path / "packed.parquet", batch_size=40, as_of=as_of, competing=COMP)
+    zero = [0.0] * seqs.shape[1]
+    for i in range(len(starts)):
+        row = got.spells.iloc[i]
+        for key, value in _plain(list(seqs[i]), zero, int(starts[i]), 4, 25).items():
+            if isinstance(value, float) and np.isnan(value):
+                assert np.isnan(row[key]), (i, key)
+            else:
+                assert row[key] == value, (i, key, row[key], value)
+    assert res.n_persons == 250 and res.n_weeks == seqs.shape[1]
+    assert panel_weeks(tmp_path / "packed.parquet")[0] == W0
+
+
+def test_packed_demo_panel_equals_wide(tmp_path) -> None:
+    from evalkit.demo.landspanel import generate_landspanel
+
+    kw = {"n_weeks": 60, "chunk": 1_000, "only": ("Aalborg", "Odense")}
+    wide = panel_spells(generate_landspanel(tmp_path / "w", 30_000, **kw))
+    packed = panel_spells(generate_landspanel(tmp_path / "p", 30_000, layout="packed", **kw))
+    pd.testing.assert_frame_equal(packed.spells, wide.spells)
+    assert list(packed.counts.counts) == list(wide.counts.counts)
+    for key, arr in wide.counts.counts.items():
+        np.testing.assert_array_equal(packed.counts.counts[key], arr)
+
+
+def test_bad_packed_parquet_names_file_row_and_column(tmp_path) -> None:
+    seqs = np.full((5, 8), K, object)
+    starts = np.zeros(5, int)
+    codes = np.full((5, 8), STATUS_CATEGORIES.index(K), np.int8)
+    codes[3, 6] = len(STATUS_CATEGORIES)  # not a status code
+    _packed_file(tmp_path / "bad.parquet", seqs, starts, codes)
+    with pytest.raises(PanelError, match=r"bad.parquet, row 4, column status_2002: .* in byte 7"):
+        panel_spells(tmp_path / "bad.parquet")
+    with pytest.raises(PanelError, match="column status_2002: expected the wide layout for hours"):
+        panel_spells(tmp_path / "bad.parquet", hours=True)
+    t = pq.read_table(tmp_path / "bad.parquet")
+    pq.write_table(t.set_column(2, "status_2002", pa.array(["x"] * 5)), tmp_path / "s.parquet")
+    with pytest.raises(PanelError, match="column status_2002: expected fixed-size binary"):
+        panel_spells(tmp_path / "s.parquet")

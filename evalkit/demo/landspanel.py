@@ -111,6 +111,7 @@ def generate_landspanel(
     first_week: dt.date = LANDSPANEL_FIRST_WEEK,
     chunk: int = 100_000,
     only: Sequence[str] | None = None,
+    layout: str = "wide",
 ) -> Path:
     """Write a national panel of ``n`` persons as wide Parquet, partitioned by kommune.
 
@@ -137,6 +138,8 @@ def generate_landspanel(
     Path
         The panel folder.
     """
+    if layout not in ("wide", "packed"):
+        raise ValueError(f"layout must be 'wide' or 'packed', but was {layout!r}")
     if n < 1 or n_weeks <= _FOLLOW:
         raise ValueError(f"n must be >= 1 and n_weeks > {_FOLLOW}, but were {n} and {n_weeks}")
     out = Path(out_dir)
@@ -180,7 +183,12 @@ def generate_landspanel(
                 "origin": pa.array(cov["origin"].to_numpy()),
                 "education": pa.array(cov["education"].to_numpy()),
             }
-            for j, name in enumerate(names):
+            if layout == "packed":
+                data = pa.py_buffer(np.ascontiguousarray(status).tobytes())
+                cols["status_" + names[0][2:]] = pa.FixedSizeBinaryArray.from_buffers(
+                    pa.binary(n_weeks), m, [None, data]
+                )
+            for j, name in enumerate(names if layout == "wide" else []):
                 cols[name] = pa.DictionaryArray.from_arrays(
                     pa.array(np.ascontiguousarray(status[:, j])), dictionary
                 )

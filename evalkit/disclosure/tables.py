@@ -308,11 +308,12 @@ def _optimal(
     The cost of hiding a cell is lexicographic: first the number of hidden cells, then
     their total (small cells are cheaper to hide than large ones), then position (the
     first in row-major order is hidden on a tie), so the result is deterministic. The
-    optimum is then audited with all sums together (:func:`_audit`); a leak adds a cut
-    (some cell of the leaking group of hidden cells must be shown instead, or a cell on
-    one of its lines hidden; no other change can close it) and the program is solved
-    again. Every cut removes only unsafe patterns, so the first pattern the audit passes
-    is optimal. Gives up (None) above :data:`OPTIMAL_MAX_CELLS` hideable cells, after
+    optimum is then audited with all sums together (:func:`_audit`); a leak adds cuts and
+    the program is solved again: a Benders cut from the reader's linear program when a
+    small cell or a protected sum is pinned (:func:`_lp_cut`), and always a cut on the
+    leaking group of hidden cells (some secondary cell of it must be shown instead, or a
+    cell on one of its lines hidden; no other change can close it, :func:`_cut`). Every
+    cut removes only unsafe patterns, so the first pattern the audit passes is optimal. Gives up (None) above :data:`OPTIMAL_MAX_CELLS` hideable cells, after
     :data:`OPTIMAL_MAX_ROUNDS` rounds or when the program has no solution.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -382,11 +383,104 @@ def _optimal(
         leak = _audit(flat, hid, primary, threshold, relations, *protected)
         if leak is None:
             return hid
+        pinned = (leak.size == 1 and primary[leak[0]]) or any(
+            np.array_equal(leak, c) for c in protected[0]
+        )
+        lp = _lp_cut(leak, hid, flat, primary, free, threshold, relations, protected[1])
+        if pinned and lp is not None:
+            need(*lp)
         coef, bound = _cut(leak, hid, free, relations)
         if not coef:
             return None
         need(coef, bound)
     return None
+
+
+def _lp_cut(
+    target: np.ndarray,
+    hid: np.ndarray,
+    flat: np.ndarray,
+    primary: np.ndarray,
+    free: np.ndarray,
+    threshold: int,
+    relations: list,
+    beside: list[np.ndarray],
+) -> tuple[dict[int, float], float] | None:
+    """A Benders cut from the reader's linear program (Fischetti and Salazar, 2001).
+
+    ``target`` (a small cell or a protected sum) has one possible value under ``hid``.
+    The reader's largest value of it minus the true one, in the linear relaxation, is at
+    most ``K + sum(coef[c] * h[c])`` for every pattern ``h`` (weak duality with the
+    duals of this pattern: a cell's bounds widen from its true value to ``threshold ..
+    big`` when it is hidden), and so is the true one minus the smallest. A safe pattern
+    moves the target at least 1 way or the other, so ``sum(coef_up + coef_down) * h >= 1
+    - K_up - K_down``. None when the relaxation already moves it (the cut would not
+    remove this pattern) or the program fails.
+    """
+    from scipy.optimize import linprog
+
+    t = float(threshold)
+    n = flat.size
+    a = flat.astype(float)
+    big = float(flat.max()) + 1.0
+    a_eq, b_eq = [], []
+    for parts, total, value in relations:
+        row = np.zeros(n)
+        row[parts] = 1.0
+        if total is None:
+            b_eq.append(value)
+        else:
+            row[total] = -1.0
+            b_eq.append(0.0)
+        a_eq.append(row)
+    a_ub, b_ub = [], []
+    for cells in beside:
+        v = float(flat[cells].sum())
+        small = 0 < v < t
+        row = np.zeros(n)
+        row[cells] = 1.0
+        if small:
+            a_ub += [row, -row]
+            b_ub += [t - 1.0, -1.0]
+        elif v > 0:
+            a_ub.append(-row)
+            b_ub.append(-t)
+    lo = np.where(hid, np.where(primary, 1.0, t), a)
+    hi = np.where(hid, np.where(primary, t - 1.0, big), a)
+    lb_dev = np.where(primary, a - 1.0, np.where(free, a - t, 0.0))  # when hidden
+    ub_dev = np.where(primary, t - 1.0 - a, np.where(free, big - a, 0.0))
+    obj = np.zeros(n)
+    obj[target] = 1.0
+    coef = np.zeros(n)
+    const = 0.0
+    spread = 0.0
+    for sign in (-1.0, 1.0):  # largest, then smallest
+        res = linprog(
+            sign * obj,
+            A_ub=np.array(a_ub) if a_ub else None,
+            b_ub=np.array(b_ub) if b_ub else None,
+            A_eq=np.array(a_eq),
+            b_eq=np.array(b_eq),
+            bounds=np.column_stack([lo, hi]),
+            method="highs",
+        )
+        if res.status != 0:
+            return None
+        spread += abs(res.fun - sign * float(a[target].sum()))
+        # reduced costs from the row duals (a shown cell's bounds meet: split by sign)
+        d = sign * obj - np.array(a_eq).T @ res.eqlin.marginals
+        if a_ub:
+            d -= np.array(a_ub).T @ res.ineqlin.marginals
+        c = ub_dev * np.maximum(-d, 0.0) + lb_dev * np.maximum(d, 0.0)
+        coef += c
+        const += float(c[primary].sum())
+        if a_ub:
+            slack = np.array(b_ub) - np.array(a_ub) @ a
+            const += float(np.maximum(-res.ineqlin.marginals, 0.0) @ slack)
+    if spread >= 1.0 - 1e-6:
+        return None
+    use = {int(c): float(coef[c]) for c in np.flatnonzero(free & (coef > 1e-9))}
+    return use, 1.0 - const
 
 
 def _cut(

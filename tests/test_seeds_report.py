@@ -149,6 +149,29 @@ def test_hedensted_survey_joblog_selfbooking_count_and_rank(analysis) -> None:
     assert "diskretionering" in forsikrede.reason and "det kræver mindst 381" in forsikrede.remark
 
 
+def test_hedensted_answer_distribution_left_out_when_no_pattern_protects_it(
+    analysis, monkeypatch
+) -> None:
+    """When ``suppress`` finds no safe pattern (too few answers), the survey section
+    leaves the answer distribution out with a note instead of failing the report."""
+    from evalkit.disclosure import UnprotectableTable
+    from evalkit.report.seeds import samtale
+
+    def refuse(*args, **kwargs):
+        raise UnprotectableTable("no suppression pattern protects ...")
+
+    shown = _text(samtale.samtale_survey(analysis("hedensted-samtale")))
+    assert "Fordeling af svarene (antal) Gruppe og spørgsmål Svar 1" in shown
+    monkeypatch.setattr(samtale, "suppress", refuse)
+    text = _text(samtale.samtale_survey(analysis("hedensted-samtale")))
+    assert "Andel der finder samtalen medinddragende" in text  # the share table stays
+    assert "Gruppe og spørgsmål" not in text
+    assert (
+        "Fordeling af svarene (antal): vises ikke, da der er for få besvarelser til at "
+        "skjule små tal (diskretionering)." in text
+    )
+
+
 def test_aalborg_inflow_employment_share_of_denmark_and_reference_test(analysis) -> None:
     a = analysis("aalborg-jobparate", "statusrapport")
     text = _text(seed_sections(a))

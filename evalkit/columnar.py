@@ -224,8 +224,9 @@ def _file_weeks(file: str, schema: pa.Schema) -> tuple[list[str], np.ndarray, st
 
 def _packed_matrix(
     batch: pa.RecordBatch, col: str, file: str, row0: int, off: int, width: int
-) -> np.ndarray:
-    """The block's int8 matrix from the packed column (its bytes are the codes)."""
+) -> tuple[np.ndarray, bool]:
+    """The block's int8 matrix from the packed column (its bytes are the codes), and
+    whether every person has a row in every week of the file (no byte 255)."""
     arr = batch.column(batch.schema.names.index(col))
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -236,7 +237,8 @@ def _packed_matrix(
     buf = arr.buffers()[1]
     codes = np.frombuffer(buf, np.int8, count=n * w, offset=arr.offset * w).reshape(n, w)
     ncat = len(STATUS_CATEGORIES)
-    if n and (int(codes.min()) < -1 or int(codes.max()) >= ncat):
+    low = int(codes.min()) if n else 0
+    if n and (low < -1 or int(codes.max()) >= ncat):
         bad = int(np.flatnonzero(((codes < -1) | (codes >= ncat)).ravel())[0])
         r, j = divmod(bad, w)
         raise PanelError(
@@ -249,8 +251,8 @@ def _packed_matrix(
     if off or w != width:
         full = np.full((n, width), -1, np.int8)
         full[:, off : off + w] = codes
-        return full
-    return codes
+        return full, low >= 0
+    return codes, low >= 0
 
 
 def panel_weeks(path: str | Path) -> pd.DatetimeIndex:
@@ -518,12 +520,16 @@ def iter_blocks(
             n = batch.num_rows
             if n == 0:
                 continue
+            every_week = True  # wide: every person has a row in each week of the file
             if packed is None:
                 c, h = _batch_matrix(
                     batch, ycols, file, row0, luts, null_code, hours, off, len(weeks)
                 )
             else:
-                c, h = _packed_matrix(batch, packed, file, row0, off, len(weeks)), None
+                (c, every_week), h = (
+                    _packed_matrix(batch, packed, file, row0, off, len(weeks)),
+                    None,
+                )
             keep = [x for x in columns if x in batch.schema.names]
             table = batch.select(keep)
             frame = None
@@ -570,8 +576,8 @@ def iter_blocks(
                         table=None if frame is not None else table.slice(i, batch_size),
                         extra=extra,
                         frame=None if frame is None else frame.iloc[sl],
-                        # packed: a byte 255 is no row, so the kernel finds the last
-                        last=off + n_file_weeks - 1 if packed is None else None,
+                        # a byte 255 (packed) is no row: then the kernel finds the last
+                        last=off + n_file_weeks - 1 if every_week else None,
                     ),
                     weeks,
                 )

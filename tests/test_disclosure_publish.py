@@ -156,6 +156,31 @@ def test_a_set_that_cannot_be_made_safe_is_refused_and_nothing_is_published(
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == published
 
 
+def test_a_kommune_without_a_report_is_the_whole_minus_the_published_ones(
+    config: str, tmp_path: Path
+) -> None:
+    """Ærø (3 participants) gets no report, only a line in the index; with every other
+    kommune and the whole country published, their difference is Ærø's count."""
+    from evalkit.report.render import write_skipped
+
+    data = {**KOMMUNER, "Ærø": (1, 2)}
+    render = functools.partial(fake_render, data=data)
+    jobs = _jobs(config, tmp_path / "x")  # the whole and the kommuner of KOMMUNER
+    for out, coordinate in ((tmp_path / "off", False), (tmp_path / "on", True)):
+        write_skipped(out, config, "slutevaluering", {"kommune": "Ærø"}, "færre end 5 deltagere")
+        if not coordinate:
+            publish_batch(jobs, out, render, coordinate=False)
+            found = {(f.report, f.what, f.value) for f in attack(read_reports(out))}
+            assert (f"{SLUG}/aeroe/slutevaluering.skipped.json", "deltagere (ingen rapport)",
+                    3) in found  # fmt: skip
+            continue
+        with pytest.raises(PublicationRefused, match="ingen celle i en ny rapport") as info:
+            publish_batch(jobs, out, render)
+        assert any("aeroe" in line and "deltagere (ingen rapport)" in line
+                   for line in info.value.lines)  # fmt: skip
+        assert not list(out.rglob("*.html"))
+
+
 # --------------------------------------------------------------------------- the CLI
 def test_check_disclosure_exit_code_and_lines(config: str, tmp_path: Path, capsys) -> None:
     leaky, clean = tmp_path / "leaky", tmp_path / "clean"

@@ -21,7 +21,9 @@ for a person count ``0 < n < threshold``:
   (the values of x that give that verdict).
 * Across reports: a report on the whole project and its reports per kommune
   (``subset`` in results.json) publish the same tables, so the whole equals the sum of
-  the parts (participant flow, criteria counts and n). A status report against the
+  the parts (participant flow, criteria counts and n); a kommune with too few
+  participants for a report (``<kind>.skipped.json``) is a part too, with 1 to
+  threshold-1 participants, so the whole minus the published kommuner is its count. A status report against the
   later reports of the same project (and subset): counts that only grow with time
   (participants started and ended, in all and per target group, each criterion's n)
   differ by a group of persons (those who started, ended or became countable between
@@ -138,6 +140,7 @@ class Report:
     figures: list[Figure] = field(default_factory=list)
     texts: list[tuple[str, str]] = field(default_factory=list)
     results: dict[str, Any] | None = None
+    skipped: bool = False  # a subset that got no report (``<kind>.skipped.json``)
 
 
 def read_html(
@@ -198,6 +201,13 @@ def read_reports(root: Path, figure_dir: Path | None = None) -> list[Report]:
         name = str(html_path.relative_to(root))
         thr = int(results.get("disclosure_threshold", 5))
         out.append(read_html(html_path.read_text(encoding="utf-8"), name, thr, results, figures))
+    for skip in sorted(Path(root).rglob("*.skipped.json")):
+        if "_failed" in skip.parts:
+            continue
+        record = json.loads(skip.read_text(encoding="utf-8"))
+        m = re.search(r"færre end (\d+)", record.get("reason", ""))
+        name = str(skip.relative_to(root))
+        out.append(Report(name, int(m.group(1)) if m else 5, results=record, skipped=True))
     index = Path(root) / "index.html"
     if index.exists():
         out.append(read_html(index.read_text(encoding="utf-8"), "index.html", 5, None, figures))
@@ -804,33 +814,51 @@ class Reader:
     def hierarchy(self, per_report: dict[str, dict[str, str]]) -> None:
         """A report on the whole project equals the sum of its reports per kommune."""
         groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(
-            lambda: {"parent": None, "children": []}
+            lambda: {"parent": None, "children": [], "skipped": []}
         )
         for rep in self.reports:
             res = rep.results or {}
             if "project" not in res:
                 continue
             g = groups[(res["project"], res.get("report_kind", ""))]
-            if res.get("subset"):
+            if rep.skipped:
+                g["skipped"].append(rep)
+            elif res.get("subset"):
                 g["children"].append(rep)
             else:
                 g["parent"] = rep
         for (project, kind), g in groups.items():
-            parent, children = g["parent"], g["children"]
+            parent, children, skipped = g["parent"], g["children"], g["skipped"]
             if parent is None or not children:
                 continue
-            total = sum(c.results.get("n_participants", 0) for c in children)
-            if total != parent.results.get("n_participants"):
-                continue  # not every part is published: the parts do not add up to the whole
+            thr = parent.threshold
+            why = f"{project} {kind}: hele landet = summen af kommunerne"
+            rest = parent.results.get("n_participants", 0) - sum(
+                c.results.get("n_participants", 0) for c in children
+            )
+            if rest and not len(skipped) <= rest <= len(skipped) * (thr - 1):
+                continue  # the parts (with those too small for a report) are not the whole
+            if rest:  # the parts without a report: 1..thr-1 participants each, `rest` in all
+                terms = {}
+                for s in skipped:
+                    k = self.sys.var(f"{s.name}|deltagere", 1, thr - 1)
+                    self.sys.target(k, s.name, "deltagere (ingen rapport)", thr,
+                                    "hele landet minus de offentliggjorte kommuner")  # fmt: skip
+                    terms[k] = 1.0
+                self.across.add(len(self.sys.cons))
+                self.sys.add(terms, rest, rest, f"{why} (deltagere)")
             for local, key in per_report.get(parent.name, {}).items():
                 terms = {key: -1.0}
                 for child in children:
                     ck = per_report.get(child.name, {}).get(local)
                     terms[ck or self.sys.var(f"{child.name}|{local}|ukendt")] = 1.0
+                for s in skipped if rest else []:
+                    k = self.sys.var(f"{s.name}|{local}")
+                    self.sys.target(k, s.name, f"{local} (ingen rapport)", thr,
+                                    "hele landet minus de offentliggjorte kommuner")  # fmt: skip
+                    terms[k] = 1.0
                 self.across.add(len(self.sys.cons))
-                self.sys.add(
-                    terms, 0, 0, f"{project} {kind}: hele landet = summen af kommunerne ({local})"
-                )
+                self.sys.add(terms, 0, 0, f"{why} ({local})")
 
     def over_time(self, per_report: dict[str, dict[str, str]]) -> None:
         """A status report against the later reports of the same project (and subset).
@@ -844,7 +872,7 @@ class Reader:
         series: dict[tuple[str, str], list[tuple[str, Report]]] = defaultdict(list)
         for rep in self.reports:
             res = rep.results or {}
-            if "project" in res:
+            if "project" in res and not rep.skipped:
                 key = (res["project"], json.dumps(res.get("subset") or {}, sort_keys=True))
                 series[key].append((res.get("as_of") or "9999-12-31", rep))
         for (project, _), reps in series.items():

@@ -76,7 +76,8 @@ def audit_dir(
         reports += found
     reader = Reader(reports)
     findings = attack_with(reader, exact)
-    return AuditResult(findings, reader, len(reports), time.perf_counter() - t0)
+    shown = sum(not r.skipped for r in reports)
+    return AuditResult(findings, reader, shown, time.perf_counter() - t0)
 
 
 def describe(f: Finding, threshold: int = 5) -> str:

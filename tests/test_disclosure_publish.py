@@ -181,6 +181,41 @@ def test_a_kommune_without_a_report_is_the_whole_minus_the_published_ones(
         assert not list(out.rglob("*.html"))
 
 
+def test_a_status_report_against_the_final_report(config: str, tmp_path: Path) -> None:
+    """The status report (published) shows 10 ended, the final report 13: three persons
+    ended in between. The pass hides the final report's count (never the published one)."""
+    counts = {"statusrapport": (30, 10), "slutevaluering": (32, 13)}
+
+    def render(jobs: list[BatchJob]) -> list:
+        out = []
+        for job in jobs:
+            folder = Path(job.out_dir) / SLUG
+            folder.mkdir(parents=True, exist_ok=True)
+            html, res = folder / f"{job.kind}.html", folder / f"{job.kind}.results.json"
+            html.write_text(_page(counts[job.kind], job.hide), encoding="utf-8")
+            record = {"project": SLUG, "report_kind": job.kind, "as_of": job.as_of,
+                      "n_participants": sum(counts[job.kind]), "disclosure_threshold": 5}  # fmt: skip
+            res.write_text(json.dumps(record), encoding="utf-8")
+            out.append(BatchOutcome(job, str(html), str(res)))
+        return out
+
+    out = tmp_path / "reports"
+    status = BatchJob(config, "statusrapport", str(out), as_of="2022-06-30")
+    final = BatchJob(config, "slutevaluering", str(out))
+    publish_batch([status], out, render)
+    off = tmp_path / "off"
+    shutil.copytree(out, off)
+    publish_batch([final], off, render, coordinate=False)
+    found = {(f.report, f.cell, f.value) for f in attack(read_reports(off))}
+    assert (f"{SLUG}/slutevaluering.html", None, 3) in found  # 13 - 10
+    log = PublishLog()
+    publish_batch([final], out, render, log=log)
+    assert attack(read_reports(out)) == []
+    assert list(log.hidden) == [f"{SLUG}/slutevaluering.html"]
+    page = next(r for r in read_reports(out) if r.name == f"{SLUG}/slutevaluering.html")
+    assert next(t for t in page.tables if t.caption == CAPTION).rows[0][2] == "x"
+
+
 # --------------------------------------------------------------------------- the CLI
 def test_check_disclosure_exit_code_and_lines(config: str, tmp_path: Path, capsys) -> None:
     leaky, clean = tmp_path / "leaky", tmp_path / "clean"

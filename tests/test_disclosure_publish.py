@@ -236,6 +236,28 @@ def test_check_disclosure_exit_code_and_lines(config: str, tmp_path: Path, capsy
     assert "no reports" in capsys.readouterr().err
 
 
+def test_run_refuses_a_set_it_cannot_make_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """``evalkit run --by kommune`` (notebooks stood in for): exit 1, the finding named by
+    report, table, row and column, and nothing written to --out."""
+    from evalkit.demo.national import generate_national
+    from evalkit.report import batch
+
+    (tmp_path / "projects").mkdir()
+    shutil.copy(ROOT / "projects" / f"{SLUG}.yaml", tmp_path / "projects")
+    generate_national(tmp_path / "data_raw" / "demo", kommuner=tuple(KOMMUNER))
+    monkeypatch.setattr(
+        batch, "render_batch", lambda jobs, **kw: fake_render(list(jobs), raw="Samsø")
+    )
+    config, out = str(tmp_path / "projects" / f"{SLUG}.yaml"), tmp_path / "reports"
+    assert main(["run", config, "--by", "kommune", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "udgivelsen afvist" in err and "intet er offentliggjort" in err
+    assert f"{SLUG}/samsoe/slutevaluering.html: tabel «{CAPTION}», række «jobparate»" in err
+    assert not list(out.rglob("*.html")) and not list(tmp_path.glob(".reports-udgivelse-*"))
+
+
 def test_suppress_hides_the_cells_asked_for_and_protects_them() -> None:
     t = pd.DataFrame({"Aktive": [10, 20, 30], "Afsluttet": [12, 0, 40]}, index=["A", "B", "C"])
     shown = suppress(t, hide=[("B", "Aktive"), ("B", "Afsluttet"), ("Z", "Aktive")]).display()

@@ -204,12 +204,15 @@ def build_spells(
     end_col = n_weeks - 1
     if as_of is not None:
         end_col = min(end_col, int((pd.Timestamp(as_of) - weeks[0]).days // 7))
-    # a person's follow-up ends at their own last week in the panel (or the cut-off)
-    has_row = codes >= 0
-    last_obs = np.where(has_row.any(axis=1), n_weeks - 1 - has_row[:, ::-1].argmax(axis=1), -1)
-    del has_row
-    last_col = np.minimum(end_col, last_obs)
+    # a person's follow-up ends at their own last week in the panel cut at the cut-off
+    # (their last row on or before it, not the cut-off when that week has no row)
     width = max(end_col + 1, 0)
+    last_col = np.full(n, -1, np.int64)
+    if width:
+        has_row = codes[:, :width] >= 0
+        last_col = np.where(has_row.any(axis=1), width - 1 - has_row[:, ::-1].argmax(axis=1), -1)
+        del has_row
+    last_col = np.minimum(end_col, last_col)  # a cut before the panel: end_col < -1
     parts = [
         spells_block(
             codes[i : i + BLOCK, :width],

@@ -94,7 +94,9 @@ def _people(starts) -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize(("seed", "k", "cut"), [(1, 4, None), (2, 1, None), (3, 3, 30), (4, 4, -2)])
+@pytest.mark.parametrize(
+    ("seed", "k", "cut"), [(1, 4, None), (2, 1, None), (3, 3, 30), (4, 4, -2), (13, 4, 25)]
+)  # seed 13, cut 25: a person has no row in the cut-off week but rows after it
 def test_build_spells_equals_plain_loop_on_every_column(seed, k, cut) -> None:
     seqs, hrs, starts = _random_panel(seed)
     st = _long(seqs, hrs)
@@ -350,8 +352,7 @@ def test_packed_layout_equals_plain_loop_with_missing_rows(tmp_path) -> None:
     pd.testing.assert_frame_equal(
         res.spells[SPELL_COLS].reset_index(drop=True), want[SPELL_COLS], check_dtype=False
     )
-    # cut at week 25: the plain loop (build_spells differs for a person whose week 25 is
-    # missing but who has later rows: it ends their follow-up at week 25, not 24)
+    # cut at week 25 (a person has no row in week 25 but rows after it)
     as_of = W0 + pd.Timedelta(weeks=25, days=2)
     got = panel_spells(tmp_path / "packed.parquet", batch_size=40, as_of=as_of, competing=COMP)
     zero = [0.0] * seqs.shape[1]

@@ -53,6 +53,7 @@ __all__ = [
     "DataValidationError",
     "Problem",
     "ProjectData",
+    "file_sha256",
     "load_project",
     "read_table",
     "subset_mask",
@@ -80,6 +81,53 @@ _WEEK_TEXT = "an ISO week (2020-W05, 202005 or a date); week 53 only in years th
 _TRUE = {"1", "ja", "j", "sand", "true", "yes", "x"}
 _FALSE = {"0", "nej", "n", "falsk", "false", "no"}
 _LIMIT = 1000  # problems reported per column and kind; the rest are summarised
+
+# SHA-256 of input files by what identifies a file's content on this machine (device,
+# inode, size, modification and change times in ns): a batch's reports (each on the warm
+# kernel of its worker) read only their own rows of a national panel, and hashing the
+# whole panel again for each report would read all of it every time. Replacing a file
+# gives it another inode, and writing it moves its change time (which no program can set
+# back), so a changed file is hashed anew; on a file system with coarse times (e.g. 1 s),
+# a file rewritten in place with the same size within that time would not be: do not
+# change the input files while a batch runs (its reports would not agree anyway).
+_SHA256: dict[tuple[str, int, int, int, int, int], str] = {}
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes; computed once per process for an unchanged file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = Path(d) / "a.csv"
+    ...     _ = f.write_bytes(b"abc")
+    ...     file_sha256(f)[:16]
+    'ba7816bf8f01cfea'
+    """
+    path = Path(path)
+
+    def identity() -> tuple[str, int, int, int, int, int]:
+        st = path.stat()
+        return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                st.st_ctime_ns)  # fmt: skip
+
+    before = identity()
+    known = _SHA256.get(before)
+    if known is not None:
+        return known
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    if identity() == before:  # not changed while it was read
+        if len(_SHA256) >= 1024:
+            _SHA256.clear()
+        _SHA256[before] = digest
+    return digest
+
+
 _PCT_UNITS = {"pct", "pct.", "procent", "percent", "%"}
 
 
@@ -368,11 +416,7 @@ def _load(source: DataSource, rows: _Rows | None = None) -> _Loaded:
     raw, lines, problems = _read_raw(source, file, rows)
     loaded = _Loaded(source.table, file, None, lines, {}, problems)
     if path.is_file():
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        loaded.sha256 = h.hexdigest()
+        loaded.sha256 = file_sha256(path)
     if raw is None or (raw.empty and (rows is None or problems)):
         return loaded
     scan_cols = [c for c in raw.columns if not (_WIDE_WEEK.match(c) or _WIDE_HOURS.match(c))]

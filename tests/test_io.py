@@ -316,3 +316,32 @@ def test_dream_wide_long_round_trip(tmp_path_factory, n_persons, first, n_weeks,
     pd.testing.assert_frame_equal(
         out.astype({"status": str}), expected, check_dtype=False, check_index_type=False
     )
+
+
+def test_file_sha256_is_computed_once_and_again_for_a_changed_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's reports do not hash an unchanged input again; a rewritten one is, even
+    with the same size and modification time (its change time moves)."""
+    import hashlib
+    import os
+
+    from evalkit import io as io_mod
+
+    f = tmp_path / "ydelser.csv"
+    f.write_bytes(b"person_id;uge\n1;2019-01\n")
+    first = io_mod.file_sha256(f)
+    assert first == hashlib.sha256(f.read_bytes()).hexdigest()
+    opened = []
+    real_open = Path.open
+    monkeypatch.setattr(
+        Path, "open", lambda self, *a, **k: opened.append(self) or real_open(self, *a, **k)
+    )
+    assert io_mod.file_sha256(f) == first and opened == []  # from the cache
+    stat = f.stat()
+    f.write_bytes(b"person_id;uge\n2;2019-01\n")  # same size
+    os.utime(f, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old modification time
+    opened.clear()
+    again = io_mod.file_sha256(f)
+    assert again == hashlib.sha256(b"person_id;uge\n2;2019-01\n").hexdigest() != first
+    assert opened == [f]

@@ -11,7 +11,8 @@ path. Between notebooks the kernel is reset: the user namespace, output cache an
 history are cleared (IPython ``reset(new_session=True)``, so execution counts start at
 1 again), open figures closed, and the working directory, ``os.environ``, ``sys.path`` and
 the warning filters restored to what they were when the kernel started. Imported modules
-stay imported, which is the point; evalkit keeps no global state in them. After a
+stay imported, which is the point; evalkit keeps no global state in them (other than
+:func:`evalkit.io.file_sha256`'s digests of unchanged input files). After a
 kernel's first notebook, what survives its reset (the modules that notebook imported and
 their state) is moved out of the garbage collector's sight, once (:func:`gc.freeze`):
 the two full collections of every reset (IPython's and ours) and the automatic ones

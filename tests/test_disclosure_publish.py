@@ -258,6 +258,20 @@ def test_run_refuses_a_set_it_cannot_make_safe(
     assert not list(out.rglob("*.html")) and not list(tmp_path.glob(".reports-udgivelse-*"))
 
 
+def test_the_index_counts_criteria_not_persons() -> None:
+    """The index's tables of status reports count criteria by progress word: no persons
+    (``evalkit check-disclosure`` on ``make demo``'s output found them as counts of 1-4)."""
+    from evalkit.disclosure.audit import read_html
+
+    page = (
+        "<html><body><table><caption>Statusrapporter: antal succeskriterier efter vurdering "
+        "mod delmålet</caption><thead><tr><th>Rapport</th><th>På sporet</th><th>Ikke på "
+        "sporet</th><th>Usikkert</th></tr></thead><tbody><tr><td>Herning</td><td>2</td>"
+        "<td>1</td><td>0</td></tr></tbody></table></body></html>"
+    )
+    assert attack([read_html(page, "index.html")]) == []
+
+
 def test_suppress_hides_the_cells_asked_for_and_protects_them() -> None:
     t = pd.DataFrame({"Aktive": [10, 20, 30], "Afsluttet": [12, 0, 40]}, index=["A", "B", "C"])
     shown = suppress(t, hide=[("B", "Aktive"), ("B", "Afsluttet"), ("Z", "Aktive")]).display()

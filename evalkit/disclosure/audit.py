@@ -77,8 +77,11 @@ _PCT_N = re.compile(r"^(–|[+−-]?\d+(?:,\d+)?\s?%) \((\d{1,3}(?:\.\d{3})*|<\d
 _CI = re.compile(r"^\(([−-]?\d+(?:,\d+)?) ?% til ([−-]?\d+(?:,\d+)?) ?%\)$")
 _SVAR_RANGE = re.compile(r"^(.*?)(\d+)-(\d+)$")
 _N_HEADERS = {"n", "svar (n)", "personer i forløb"}
+# columns that count no persons: ranks, dates, values and criteria by verdict (the index's
+# tables of the final reports and, with the status words, of the status reports)
 _NOT_COUNTS = {"rang", "uge", "måned", "opfyldt", "ikke opfyldt", "kan ikke afgøres",
-               "intet mål", "usikkert", "parameter", "værdi", "år"}  # fmt: skip
+               "intet mål", "usikkert", "på sporet", "ikke på sporet", "parameter", "værdi",
+               "år"}  # fmt: skip
 _SKIP_CAPTIONS = ("Parametre", "Inddata")
 _MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
            "september", "oktober", "november", "december")  # fmt: skip

@@ -341,6 +341,21 @@ def test_optimal_falls_back_to_greedy_above_the_size_limit(monkeypatch):
     assert _secondary_cells(big) == 5
 
 
+def test_cells_hidden_for_another_report_get_the_fewest_partners():
+    # A/a = 10 is hidden for another report's sake: its row and column each need a
+    # second hidden cell, and those meet again: 3 cells at least. The cheapest
+    # rectangle is A/c 7, C/a 6, C/c 12 (25); the greedy rule adds 6 (7 x in all).
+    t = pd.DataFrame([[10, 20, 7], [30, 40, 9], [6, 8, 12]], index=list("ABC"), columns=list("abc"))  # fmt: skip
+    shown = suppress(t, hide=[("A", "a")]).display()
+    assert shown.to_numpy().tolist() == [
+        ["x", "20", "x", "37"],
+        ["30", "40", "9", "79"],
+        ["x", "8", "x", "26"],
+        ["46", "68", "28", "142"],
+    ]
+    assert (suppress(t, hide=[("A", "a")], method="greedy").display() == "x").to_numpy().sum() == 7
+
+
 def test_a_table_no_pattern_protects_is_refused():
     # Svar (n) = 11 is shown: three small cells of 11 are each at least 3, and the
     # column total of c0, 1 + 3 = 4, is shown as <5: r0's small cell can only be 1.

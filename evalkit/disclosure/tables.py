@@ -193,7 +193,9 @@ def _secondary(
     found within :data:`OPTIMAL_MAX_ROUNDS` rounds) the greedy rule (:func:`_greedy`)
     is used from there. Either way the pattern returned has passed :func:`_audit`.
     ``forced`` marks further cells to hide that are not small (hidden for another
-    report's sake, ``suppress(hide=...)``); the greedy rule then starts from them.
+    report's sake, ``suppress(hide=...)``): the optimal rule keeps them hidden (and
+    gives each line through them a second hidden cell, as any hidden cell), the greedy
+    rule starts from them.
 
     Raises
     ------
@@ -215,8 +217,10 @@ def _secondary(
         beside.append(idx[r, group])
     start = None if forced is None or not (forced.ravel() & ~primary).any() else forced.ravel()
     hid = None
-    if method == "optimal" and start is None:
-        hid = _optimal(flat, primary, threshold, relations, (targets, beside), fixed, counts.shape)
+    if method == "optimal":
+        hid = _optimal(
+            flat, primary, threshold, relations, (targets, beside), fixed, counts.shape, start
+        )
     if hid is None:
         hid, safe = _greedy(
             flat, primary, threshold, relations, (targets, beside), fixed, hid=start
@@ -289,6 +293,7 @@ def _optimal(
     protected: tuple[list[np.ndarray], list[np.ndarray]],
     fixed: np.ndarray,
     shape: tuple[int, ...],
+    forced: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """The fewest secondary cells that protect every small count; None when not found.
 
@@ -321,12 +326,13 @@ def _optimal(
     t = float(threshold)
     free = ~primary & ~fixed & (flat > 0)
     cand = np.flatnonzero(free)
-    if not primary.any():
-        return primary.copy()
+    must = primary if forced is None else primary | (forced & free)
+    if not must.any():
+        return must.copy()
     if cand.size > OPTIMAL_MAX_CELLS:
         return None
     n = flat.size
-    lb, ub = primary.astype(float), (primary | free).astype(float)
+    lb, ub = must.astype(float), (primary | free).astype(float)
     rows: list[np.ndarray] = []
     rhs: list[float] = []
 
@@ -689,7 +695,8 @@ def suppress(
         Cells to hide although they are not small (shown as ``x``), e.g. because the
         same cell of another report published together must not be recoverable
         (:mod:`evalkit.disclosure.coordinate`); ``I alt`` names a margin. They are then
-        protected like any hidden cell (by the greedy rule, which starts from them).
+        protected like any hidden cell (no line holds one hidden cell alone): the
+        optimal rule adds the fewest cells around them, the greedy rule starts from them.
         Unknown labels and zeros are ignored (a known zero reveals nobody; another
         report's table may lack the row).
 

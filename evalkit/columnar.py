@@ -763,31 +763,14 @@ def _distributed(
     kwargs: dict,
 ) -> PanelSpells:
     """The files of a panel on Dask workers, one task per file; merged in file order."""
-    import logging
-
-    from distributed import Client, LocalCluster
+    from evalkit._cluster import open_client
 
     first, frag, _ = frags[0]
     assert frag is not None
     _, days, _ = _file_weeks(first, frag.physical_schema)
     weeks = pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
     files = [f for f, _, _ in frags]
-    cluster = None
-    if scheduler:
-        client = Client(scheduler, set_as_default=False)
-    else:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-            security=True,  # temporary credentials: no other user can run code on it
-            silence_logs=logging.CRITICAL,
-            memory_limit=0,
-        )
-        client = Client(cluster, set_as_default=False)
+    client, cluster = open_client(workers, scheduler)
     try:
         # the largest files first, so the workers finish together
         size = {f: Path(f).stat().st_size for f in files}

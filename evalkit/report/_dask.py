@@ -22,30 +22,13 @@ import signal
 import threading
 from typing import Any
 
-import dask
 from distributed import Client, LocalCluster, WorkerPlugin
+
+from evalkit._cluster import LOCAL_CONFIG, open_client
 
 __all__ = ["LOCAL_CONFIG", "KernelPlugin", "connect", "dask_setup"]
 
 _PLUGIN = "evalkit-warm-kernel"
-
-# Dask settings for the LocalCluster (its scheduler and nannies read them when they are
-# made, and the nannies hand them to their worker processes). A report is one task of a
-# few seconds that runs in a kernel process, so Dask's diagnostics of the worker's own
-# thread only cost CPU: the statistical profiler (a stack sample of every worker thread
-# every 10 ms), the event loop's health check every 20 ms, the system monitor every
-# 0.5 s, the memory monitor every 0.1 s (there is no memory limit to enforce), work
-# stealing (one task per report; a free worker takes the next queued report anyway).
-# Together about 7 % of a core on an idle 2-worker cluster, 1.4 % without them
-# (docs/performance.md). An existing cluster (--scheduler) keeps its own configuration.
-LOCAL_CONFIG: dict[str, Any] = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.interval": "5s",
-    "distributed.admin.system-monitor.gil.enabled": False,
-    "distributed.worker.memory.monitor-interval": "5s",
-    "distributed.scheduler.work-stealing": False,
-}
 
 
 def _ignore_interrupt() -> None:
@@ -88,25 +71,6 @@ def connect(workers: int, scheduler: str | None = None) -> tuple[Client, LocalCl
     (Client, LocalCluster or None)
         Close both when done (the cluster is None for an existing scheduler).
     """
-    if scheduler:
-        client = Client(scheduler, set_as_default=False)
-        cluster = None
-    else:
-        with dask.config.set(LOCAL_CONFIG):
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                # no dashboard; Dask's small HTTP server (health, metrics) on a free port
-                dashboard_address=None,
-                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                security=True,  # temporary self-signed credentials, mutual TLS
-                silence_logs=logging.CRITICAL,  # failures reach the user as outcomes
-                preload=["evalkit.report._dask"],
-                # a report is one task: no spilling of its small result
-                memory_limit=0,
-            )
-        client = Client(cluster, set_as_default=False)
+    client, cluster = open_client(workers, scheduler, preload=["evalkit.report._dask"])
     client.register_plugin(KernelPlugin(), name=_PLUGIN)
     return client, cluster

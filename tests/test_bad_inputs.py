@@ -122,6 +122,10 @@ def prepare_case(name: str, tmp: Path) -> tuple[dict[str, Any], list[str], dict[
     return case, argv, env
 
 
+def _default_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run_interrupted(argv: list[str], tmp: Path) -> tuple[int, str, str]:
     """Run evalkit in a subprocess and send Ctrl-C once the notebook's marker exists.
 
@@ -137,6 +141,9 @@ def _run_interrupted(argv: list[str], tmp: Path) -> tuple[int, str, str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, like a command in a terminal
+        # Ctrl-C as in a terminal: a run started from a background job of a shell without
+        # job control inherits SIGINT ignored, and Python then leaves it ignored
+        preexec_fn=_default_interrupt,
     )
     try:
         while not marker.exists() and proc.poll() is None:

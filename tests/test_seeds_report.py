@@ -167,9 +167,44 @@ def test_hedensted_answer_distribution_left_out_when_no_pattern_protects_it(
     assert "Andel der finder samtalen medinddragende" in text  # the share table stays
     assert "Gruppe og spørgsmål" not in text
     assert (
-        "Fordeling af svarene (antal): vises ikke, da der er for få besvarelser til at "
-        "skjule små tal (diskretionering)." in text
+        "Fordeling af svarene (antal): vises ikke, da der er for få personer i tabellen til "
+        "at skjule små tal (diskretionering)." in text
     )
+
+
+@pytest.mark.parametrize(
+    ("slug", "module", "section", "caption", "numbers"),
+    [
+        ("aalborg-jobparate", "sections", "participant_flow", "Deltagere efter målgruppe og status", "Målgruppe"),
+        ("herning-transport", "transport", "kurser", "Kurser startet og gennemført efter type", "Kursus"),
+        ("herning-transport", "transport", "virksomhedsbesoeg", "Virksomhedsbesøg efter resultat", "Resultat af besøget"),
+        ("herning-flere-skal-med", "flere_skal_med", "gruppefordeling", "Deltagere efter gruppe", "Gruppe"),
+    ],
+)  # fmt: skip
+def test_a_table_no_pattern_protects_is_left_out_with_a_note(
+    analysis, monkeypatch, slug: str, module: str, section: str, caption: str, numbers: str
+) -> None:
+    """#12: a table ``suppress`` refuses (UnprotectableTable) is replaced by a note, and the
+    section publishes no number of it, instead of failing the whole report."""
+    import importlib
+
+    from evalkit.disclosure import UnprotectableTable
+
+    mod = importlib.import_module(
+        "evalkit.report.sections" if module == "sections" else f"evalkit.report.seeds.{module}"
+    )
+
+    def refuse(*args, **kwargs):
+        raise UnprotectableTable("no suppression pattern protects ...")
+
+    a = analysis(slug)
+    before = _text(getattr(mod, section)(a))
+    assert f"{caption} {numbers}" in before  # the table is there ...
+    monkeypatch.setattr(mod, "suppress", refuse)
+    after = _text(getattr(mod, section)(a))
+    assert f"{caption}: vises ikke, da der er for få personer i tabellen" in after
+    assert numbers not in after.replace(caption, "")  # ... and now neither it nor its numbers
+    assert not re.search(r"\d", after.replace(caption, ""))
 
 
 def test_aalborg_inflow_employment_share_of_denmark_and_reference_test(analysis) -> None:

@@ -23,7 +23,7 @@ from evalkit import labels
 from evalkit._files import sha256_file
 from evalkit._provenance import environment
 from evalkit.criteria import CriterionResult
-from evalkit.disclosure import suppress
+from evalkit.disclosure import UnprotectableTable, suppress
 from evalkit.formatting import (
     fmt_ci,
     fmt_count,
@@ -85,6 +85,20 @@ class Html(str):
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def withheld_table(caption: str) -> str:
+    """What a report shows instead of a table no pattern of hidden cells protects.
+
+    :func:`evalkit.disclosure.suppress` raises
+    :class:`~evalkit.disclosure.UnprotectableTable` when even hiding every other
+    non-zero cell leaves a small count recoverable; the section then publishes neither the
+    table nor numbers taken from it.
+    """
+    return (
+        f"<p>{_e(caption)}: vises ikke, da der er for få personer i tabellen til at skjule "
+        "små tal (diskretionering).</p>"
+    )
 
 
 def _h2(anchor: str, title: str) -> str:
@@ -341,7 +355,10 @@ def participant_flow(a: Analysis) -> Html:
     hide = [
         (row, "I alt" if col == "Startet i alt" else col) for row, col in a.hidden_cells(caption)
     ]
-    sup = suppress(table, threshold=a.config.disclosure_threshold, margins=True, hide=hide)
+    try:
+        sup = suppress(table, threshold=a.config.disclosure_threshold, margins=True, hide=hide)
+    except UnprotectableTable:
+        return Html(_h2("deltagerflow", "Deltagere") + withheld_table(caption))
     shown = sup.display().reset_index()
     shown.columns = ["Målgruppe", *[str(c) for c in shown.columns[1:]]]
     shown = shown.rename(columns={"I alt": "Startet i alt"})

@@ -15,11 +15,11 @@ import pandas as pd
 from evalkit import labels, measures
 from evalkit import seeds_measures as sm
 from evalkit.baseline import wilson
-from evalkit.disclosure import suppress, suppress_share
+from evalkit.disclosure import UnprotectableTable, suppress, suppress_share
 from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent, fmt_pp
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
-from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html
+from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html, withheld_table
 from evalkit.report.seeds._common import (
     _ci,
     _count_share,
@@ -44,7 +44,10 @@ def gruppefordeling(a: Analysis) -> Html:
     if "subgroup" not in p.columns or p["subgroup"].isna().all():
         return _na(anchor, title, "deltagerdata har ingen gruppe (kolonnen subgroup)")
     split = sm.group_split(p)
-    st = suppress(split, threshold=thr, margins=False)
+    try:
+        st = suppress(split, threshold=thr, margins=False)
+    except UnprotectableTable:
+        return Html(_h2(anchor, title) + withheld_table("Deltagere efter gruppe"))
     sup = st.display()
     total = int(split["n"].sum())
     # a share of the total shows its count: hidden wherever the count is hidden

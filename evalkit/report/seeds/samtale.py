@@ -15,7 +15,7 @@ from evalkit.disclosure import UnprotectableTable, suppress
 from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
-from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html
+from evalkit.report.sections import Html, _e, _group, _h2, _table, figure_html, withheld_table
 from evalkit.report.seeds._common import (
     _ci,
     _count_share,
@@ -101,10 +101,7 @@ def samtale_survey(a: Analysis) -> Html:
             dist, threshold=thr, margins=True, sums=sums, protect=protect, row_totals_shown=True
         )
     except UnprotectableTable:  # too few answers: no pattern of hidden cells protects them
-        dist_html = (
-            f"<p>{caption}: vises ikke, da der er for få besvarelser til at skjule små "
-            "tal (diskretionering).</p>"
-        )
+        dist_html = withheld_table(caption)
     else:
         shown = sup.display().reset_index().rename(columns={"index": "Gruppe og spørgsmål"})
         dist_html = _table(shown, caption, numeric=shown.columns[1:])

@@ -8,11 +8,11 @@ import pandas as pd
 from evalkit import praktik_hours as ph
 from evalkit import seeds_measures as sm
 from evalkit.baseline import wilson
-from evalkit.disclosure import publishable_curve, suppress, suppress_share
+from evalkit.disclosure import UnprotectableTable, publishable_curve, suppress, suppress_share
 from evalkit.formatting import fmt_ci, fmt_count, fmt_date, fmt_number, fmt_percent
 from evalkit.report import seed_figures as sf
 from evalkit.report.analysis import Analysis
-from evalkit.report.sections import Html, _e, _h2, _table, figure_html
+from evalkit.report.sections import Html, _e, _h2, _table, figure_html, withheld_table
 from evalkit.report.seeds._common import (
     _ci,
     _count_share,
@@ -245,7 +245,12 @@ def kurser(a: Analysis) -> Html:
     if tab.empty:
         return _na("kurser", title, "ingen kurser registreret i perioden")
     started, done = int(tab["started"].sum()), int(tab["completed"].sum())
-    sup = suppress(tab[["started", "completed"]], threshold=thr, margins=True).display()
+    try:
+        sup = suppress(tab[["started", "completed"]], threshold=thr, margins=True).display()
+    except UnprotectableTable:
+        return Html(
+            _h2("kurser", title) + withheld_table("Kurser startet og gennemført efter type")
+        )
     shown = sup[["started", "completed"]].reset_index()
     shown.columns = ["Kursus", "Startet", "Gennemført"]
     kinds = next((c.get("detail") for c, _ in _criteria(a, "count")
@@ -287,7 +292,11 @@ def virksomhedsbesoeg(a: Analysis) -> Html:
     total = int(visits.sum())
     if total == 0:
         return _na("virksomhedsbesoeg", title, "ingen virksomhedsbesøg registreret")
-    st = suppress(visits.to_frame("Antal"), threshold=thr, margins=False)
+    try:
+        st = suppress(visits.to_frame("Antal"), threshold=thr, margins=False)
+    except UnprotectableTable:
+        caption = "Virksomhedsbesøg efter resultat"
+        return Html(_h2("virksomhedsbesoeg", title) + withheld_table(caption))
     sup = st.display()
     rows = []
     for outcome, count in visits.items():

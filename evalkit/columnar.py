@@ -48,6 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from evalkit.io import DEFAULT_STATUS_CODES
 from evalkit.schemas import STATUS_CATEGORIES, mask_value
@@ -416,6 +417,177 @@ def _fragments(
     return out
 
 
+def _is_long(path: str | Path, files: Sequence[str] | None) -> bool:
+    """Whether ``path`` is one long Parquet file (columns ``week`` and ``status``)."""
+    p = Path(path)
+    if files is not None or not p.is_file() or p.suffix.lower() == ".csv":
+        return False
+    names = pq.read_schema(p).names
+    return "week" in names and "status" in names and not any(c.startswith("y_") for c in names)
+
+
+def _long_calendar(pf: pq.ParquetFile, file: str) -> tuple[int, int]:
+    """First and last Monday (days since 1970) of a long file's ``week`` column: from the
+    Parquet statistics, else from one pass over that column only."""
+    j = pf.schema_arrow.get_field_index("week")
+    lo: int | None = None
+    hi: int | None = None
+    stats = [pf.metadata.row_group(g).column(j).statistics for g in range(pf.num_row_groups)]
+    if stats and all(s is not None and s.has_min_max for s in stats):
+        mins = [_date_days(pd.Series([pd.Timestamp(s.min)])) for s in stats]
+        maxs = [_date_days(pd.Series([pd.Timestamp(s.max)])) for s in stats]
+        lo, hi = int(min(m[0] for m in mins)), int(max(m[0] for m in maxs))
+    else:
+        for b in pf.iter_batches(batch_size=1 << 20, columns=["week"]):
+            d = _date_days(b.column(0))
+            if d.size:
+                lo = int(d.min()) if lo is None else min(lo, int(d.min()))
+                hi = int(d.max()) if hi is None else max(hi, int(d.max()))
+    if lo is None or hi is None:
+        raise PanelError(file, None, "week", "at least one row")
+    lo -= (lo + 3) % 7  # its Monday (a week that is not a Monday raises later, by row)
+    hi -= (hi + 3) % 7
+    return lo, hi
+
+
+def _long_blocks(
+    file: str,
+    participants: pd.DataFrame | None,
+    part_index: pd.Index | None,
+    luts: _Luts,
+    null_code: int,
+    hours: bool,
+    batch_size: int,
+    weeks: pd.DatetimeIndex | None,
+) -> Iterator[tuple[Block, pd.DatetimeIndex]]:
+    """Blocks of a long Parquet panel (``person_id, week, status[, hours]``, sorted by
+    person then week): read batch by batch, the rows of the last person of a batch carried
+    into the next; rows scattered into the int8 matrix by (person, calendar column)."""
+    if participants is None or part_index is None:
+        raise PanelError(file, None, None, "a participants table (person_id, start_date)")
+    pf = pq.ParquetFile(file, read_dictionary=["status"])
+    names = pf.schema_arrow.names
+    if "person_id" not in names:
+        raise PanelError(file, None, "person_id", "a column 'person_id'")
+    if weeks is None:
+        lo, hi = _long_calendar(pf, file)
+        weeks = pd.DatetimeIndex(
+            np.arange(lo, hi + 1, 7, dtype=np.int64).astype("datetime64[D]")
+        ).as_unit("ns")
+    w0 = int(weeks[0].value // 86_400_000_000_000)
+    width = len(weeks)
+    read = ["person_id", "week", "status"] + (["hours"] if hours and "hours" in names else [])
+    rows = max(batch_size * 64, 1 << 10) if batch_size < (1 << 14) else 1 << 20
+    carry: pa.Table | None = None
+    row0 = 0  # file row (0-based) of the carried table's first row
+    batches = pf.iter_batches(batch_size=rows, columns=read)
+    pending = next(batches, None)
+    while pending is not None:
+        nxt = next(batches, None)
+        t = pa.Table.from_batches([pending])
+        if carry is not None:
+            t = pa.concat_tables([carry, t])
+        t = t.combine_chunks()
+        n = t.num_rows
+        pending = nxt
+        if n == 0:
+            continue
+        ids = t.column("person_id").chunk(0) if t.column("person_id").num_chunks else None
+        assert ids is not None
+        i = _first_null(ids)
+        if i is not None:
+            raise PanelError(file, row0 + i + 1, "person_id", "a value (it is empty)")
+        ids = ids.cast(pa.string())
+        new = np.ones(n, bool)
+        if n > 1:
+            a, b = ids.slice(1), ids.slice(0, n - 1)
+            new[1:] = pc.not_equal(a, b).to_numpy(zero_copy_only=False)
+            back = pc.less(a, b).to_numpy(zero_copy_only=False)
+            if back.any():
+                raise PanelError(
+                    file,
+                    row0 + int(np.flatnonzero(back)[0]) + 2,
+                    "person_id",
+                    "rows sorted by person_id (a person's rows together, not again later)",
+                )
+        wk = t.column("week")
+        i = _first_null(wk)
+        if i is not None:
+            raise PanelError(file, row0 + i + 1, "week", "a value (it is empty)")
+        days = _date_days(wk)
+        bad = np.flatnonzero((days + 3) % 7)
+        if bad.size:
+            raise PanelError(file, row0 + int(bad[0]) + 1, "week", "a Monday (the ISO week)")
+        step = np.diff(days)
+        same = ~new[1:]
+        for wrong, what in (
+            (same & (step == 0), "one row per person and week (a week is repeated)"),
+            (same & (step < 0), "a person's rows sorted by week"),
+        ):
+            if wrong.any():
+                raise PanelError(file, row0 + int(np.flatnonzero(wrong)[0]) + 2, "week", what)
+        # the last person may go on in the next batch: carry its rows
+        cut = n if pending is None else int(np.flatnonzero(new)[-1])
+        if cut == 0:
+            carry = t
+            continue
+        carry = None if cut == n else t.slice(cut)
+        col = (days[:cut] - w0) // 7
+        out = np.flatnonzero((col < 0) | (col >= width))
+        if out.size:
+            raise PanelError(
+                file,
+                row0 + int(out[0]) + 1,
+                "week",
+                f"weeks within {weeks[0].date()}..{weeks[-1].date()} (the panel's calendar)",
+            )
+        status = np.empty(cut, np.int8)
+        _status_column(
+            t.column("status").slice(0, cut), luts, file, "status", row0, null_code, status
+        )
+        first = np.flatnonzero(new[:cut])
+        pidx = np.cumsum(new[:cut]) - 1
+        m = len(first)
+        codes = np.full((m, width), -1, np.int8)
+        codes[pidx, col] = status
+        h = None
+        if hours:
+            h = np.zeros((m, width), np.float32)
+            hcol = t.column("hours").slice(0, cut) if "hours" in t.column_names else None
+            h[pidx, col] = _hours_column(hcol, cut)
+        pid = pd.Index(ids.take(pa.array(first)).to_pylist(), dtype=object)
+        pos = part_index.get_indexer(pid)
+        if (pos < 0).any():
+            raise PanelError(
+                file,
+                row0 + int(first[np.flatnonzero(pos < 0)[0]]) + 1,
+                "person_id",
+                "a person listed in the participants table",
+            )
+        frame = participants.iloc[pos].reset_index(drop=True)
+        frame["person_id"] = pid.to_numpy()
+        nul = frame["start_date"].isna().to_numpy()
+        if nul.any():
+            raise PanelError(
+                "participants", int(pos[np.flatnonzero(nul)[0]]) + 1, "start_date", "a value"
+            )
+        start_days = _date_days(frame["start_date"])
+        start_col = (start_days - (start_days + 3) % 7 - w0) // 7
+        for s in range(0, m, batch_size):
+            sl = slice(s, s + batch_size)
+            yield (
+                Block(
+                    codes[sl],
+                    None if h is None else h[sl],
+                    start_col[sl],
+                    start_days[sl],
+                    frame=frame.iloc[sl],
+                ),
+                weeks,
+            )
+        row0 += cut
+
+
 def iter_blocks(
     path: str | Path,
     participants: pd.DataFrame | None = None,
@@ -465,6 +637,11 @@ def iter_blocks(
             if col not in participants.columns:
                 raise PanelError("participants", None, col, f"a column {col!r}")
         part_index = pd.Index(participants["person_id"].astype(str))
+    if _is_long(path, files):
+        yield from _long_blocks(
+            str(path), participants, part_index, luts, null_code, hours, batch_size, weeks
+        )
+        return
     for file, frag, extra in _fragments(path, files):
         if frag is None:
             reader = pacsv.open_csv(

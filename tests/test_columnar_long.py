@@ -1,0 +1,80 @@
+"""The long Parquet layout streamed in blocks = the packed path = build_spells."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_columnar import COMP, SPELL_COLS, W0, _long, _packed_file, _people, _random_panel
+
+from evalkit.columnar import PanelError, panel_spells
+from evalkit.spells import build_spells
+
+
+def _long_file(path, seqs, hrs, rows: int = 100) -> pd.DataFrame:
+    frame = _long(seqs, hrs).sort_values(["person_id", "week"], kind="stable")
+    frame = frame.reset_index(drop=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, row_group_size=rows)  # row groups cut through persons
+    return frame
+
+
+def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    got = got.set_index("person_id").loc[want["person_id"]].reset_index()
+    pd.testing.assert_frame_equal(got[SPELL_COLS], want[SPELL_COLS], check_dtype=False)
+
+
+@pytest.mark.parametrize("cut", [None, 25, 30])
+def test_long_parquet_equals_packed_and_build_spells(tmp_path, cut) -> None:
+    seqs, hrs, starts = _random_panel(13, n=120)  # rows missing inside and at the end
+    _long_file(tmp_path / "long.parquet", seqs, hrs)
+    _packed_file(tmp_path / "packed.parquet", seqs, starts)
+    people = _people(starts)
+    as_of = None if cut is None else W0 + pd.Timedelta(weeks=cut, days=2)
+    kw = {"competing": COMP, "as_of": as_of, "batch_size": 7}
+    got = panel_spells(tmp_path / "long.parquet", people, **kw)
+    assert got.n_persons == 120 and got.n_weeks == seqs.shape[1] and got.weeks[0] == W0
+    want = build_spells(_long(seqs, 0 * hrs), people, competing=COMP, as_of=as_of)
+    _same(got.spells, want)
+    packed = panel_spells(tmp_path / "packed.parquet", **kw)
+    _same(packed.spells, want)
+    assert list(got.counts.counts) == list(packed.counts.counts)
+    for key, arr in packed.counts.counts.items():
+        np.testing.assert_array_equal(got.counts.counts[key], arr)
+    # with hours (employed_26 counts weeks with hours)
+    got_h = panel_spells(tmp_path / "long.parquet", people, hours=True, **kw)
+    _same(got_h.spells, build_spells(_long(seqs, hrs), people, competing=COMP, as_of=as_of))
+    assert want["event"].sum() > 20
+
+
+def test_bad_long_parquet_names_file_row_and_column(tmp_path) -> None:
+    seqs, hrs, starts = _random_panel(3, n=12, width=10)
+    frame = _long_file(tmp_path / "ok.parquet", seqs, hrs)
+    people = _people(starts)
+
+    def bad(name: str, df: pd.DataFrame, pattern: str, parts=people) -> None:
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp_path / name,
+                       row_group_size=9)  # fmt: skip
+        with pytest.raises(PanelError, match=pattern) as err:
+            panel_spells(tmp_path / name, parts, batch_size=2)
+        assert not any(f"p{i}" in str(err.value).replace(name, "") for i in range(12))
+
+    d = frame.copy()
+    d.loc[5, "status"] = "4711"
+    bad("status.parquet", d, r"status.parquet, row 6, column status: expected a status")
+    d = frame.copy()
+    d.loc[4, "week"] += pd.Timedelta(days=1)
+    bad("monday.parquet", d, r"monday.parquet, row 5, column week: expected a Monday")
+    d = pd.concat([frame.iloc[:4], frame.iloc[3:4], frame.iloc[4:]], ignore_index=True)
+    bad("dup.parquet", d, r"dup.parquet, row 5, column week: expected one row per person")
+    first = frame["person_id"] == frame["person_id"].iloc[0]
+    d = pd.concat([frame[~first], frame[first]], ignore_index=True)
+    row = int((~first).sum()) + 1
+    bad("order.parquet", d, rf"order.parquet, row {row}, column person_id: expected rows sorted")
+    gone = people[people["person_id"] != frame["person_id"].iloc[-1]]
+    row = int(np.flatnonzero(frame["person_id"] == frame["person_id"].iloc[-1])[0]) + 1
+    bad("gone.parquet", frame, rf"row {row}, column person_id: expected a person listed", gone)
+    with pytest.raises(PanelError, match=r"ok\.parquet: expected a participants table"):
+        panel_spells(tmp_path / "ok.parquet")

@@ -20,12 +20,14 @@ Layouts (``docs/data-format.md``, "Columnar national panels"):
 * **packed** Parquet (optional, the fast layout): as wide, but one fixed-size binary
   column ``status_YYWW`` (the first week) whose bytes are a person's int8 status codes
   week by week (positions in ``STATUS_CATEGORIES``; 255 = no row); read without a copy.
-* **long** Parquet: ``person_id, week, status[, hours]``, a person's rows together
-  (sorted by person), with the participants in a separate table.
+* **long** Parquet (one file): ``person_id, week, status[, hours]``, sorted by person
+  then week, with the participants in a separate table; read in batches of rows, the
+  last person's rows carried into the next batch, the rows scattered into the block's
+  int8 matrix by (person, calendar column) (:func:`_long_blocks`).
 * **DREAM wide CSV** (``;``-separated): as wide Parquet, read with Arrow's streaming
   CSV reader; participants in a separate table.
 
-The only Python loops are over blocks and, when a batch is turned into a matrix, over its
+The only Python loops are over blocks and, when a wide batch is turned into a matrix, over its
 week columns (the file's columns are separate buffers); never over persons. String week
 columns are read as their dictionary indices and looked up through each dictionary's
 few values; the participant columns stay Arrow arrays unless the spells are kept. With
@@ -599,16 +601,19 @@ def iter_blocks(
     weeks: pd.DatetimeIndex | None = None,
     files: Sequence[str] | None = None,
 ) -> Iterator[tuple[Block, pd.DatetimeIndex]]:
-    """Blocks of persons of a wide panel (Parquet file or folder, or DREAM wide CSV).
+    """Blocks of persons of a panel (wide Parquet file or folder, DREAM wide CSV, long Parquet).
 
     Parameters
     ----------
     path : str or Path
         A Parquet file, a folder of Parquet files (hive partitions such as
-        ``kommune=Aalborg`` become columns) or a ``.csv`` file (DREAM wide, ``;``).
+        ``kommune=Aalborg`` become columns), a ``.csv`` file (DREAM wide, ``;``) or a long
+        Parquet file (columns ``person_id, week, status[, hours]``, sorted by person and
+        week).
     participants : DataFrame, optional
         ``person_id, start_date[, target_group, ...]`` when the panel holds only the
-        status (DREAM wide CSV); persons of the panel missing from it raise PanelError.
+        status (DREAM wide CSV, long Parquet: required); persons of the panel missing
+        from it raise PanelError.
     codes : dict, optional
         Raw status code -> category, added to the DREAM defaults (``data.status.codes``).
     columns : sequence of str

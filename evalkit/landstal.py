@@ -157,11 +157,12 @@ def compute_landstal(
     Parameters
     ----------
     panel : str or Path
-        Wide Parquet panel (file or folder) or DREAM wide CSV (then ``participants``).
+        Wide Parquet panel (file or folder), or DREAM wide CSV or long Parquet
+        (``person_id, week, status``; then ``participants``).
     out : str or Path
         The Parquet file to write (atomically).
     participants : DataFrame, optional
-        For a CSV panel: ``person_id, start_date[, target_group]``.
+        For a CSV or long panel: ``person_id, start_date[, target_group]``.
     k, competing, as_of
         The spell rules (``docs/spells.md``).
     date : date, optional

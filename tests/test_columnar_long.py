@@ -78,3 +78,25 @@ def test_bad_long_parquet_names_file_row_and_column(tmp_path) -> None:
     bad("gone.parquet", frame, rf"row {row}, column person_id: expected a person listed", gone)
     with pytest.raises(PanelError, match=r"ok\.parquet: expected a participants table"):
         panel_spells(tmp_path / "ok.parquet")
+
+
+def test_landstal_cli_reads_a_long_panel_with_participants(tmp_path, capsys) -> None:
+    from evalkit.cli import main
+    from evalkit.landstal import read_landstal
+
+    seqs, hrs, starts = _random_panel(21, n=150)
+    _long_file(tmp_path / "long.parquet", seqs, hrs)
+    _packed_file(tmp_path / "packed.parquet", seqs, starts)
+    _people(starts).to_parquet(tmp_path / "people.parquet")
+    args = ["--date", "2020-02-03", "--threshold", "1"]
+    out_l, out_p = tmp_path / "l.parquet", tmp_path / "p.parquet"
+    assert main(["landstal", str(tmp_path / "long.parquet"), "--out", str(out_l),
+                 "--participants", str(tmp_path / "people.parquet"), *args]) == 0  # fmt: skip
+    assert main(["landstal", str(tmp_path / "packed.parquet"), "--out", str(out_p), *args]) == 0
+    (long_t, long_m), (packed_t, packed_m) = read_landstal(out_l), read_landstal(out_p)
+    pd.testing.assert_frame_equal(long_t, packed_t)
+    assert long_m["n_persons"] == packed_m["n_persons"] == 150
+    assert long_m["n_weeks"] == packed_m["n_weeks"] == seqs.shape[1]
+    assert len(long_t) > 10
+    assert main(["landstal", str(tmp_path / "long.parquet"), "--out", str(out_l)]) == 2
+    assert "expected a participants table" in capsys.readouterr().err

@@ -9,6 +9,7 @@ tracemalloc's peaks where they mean something. Run::
     .venv/bin/python benchmarks/columnar.py national --persons 5000000 --weeks 1560 --part 12 \
         [--workers 2]
     .venv/bin/python benchmarks/columnar.py dream   --persons 100000 --weeks 1560
+    .venv/bin/python benchmarks/columnar.py long    --persons 100000 --weeks 260
 
 ``kernel``: the spell kernel alone on an in-memory int8 matrix (compute only), block by
 block. ``parquet``: generate a wide Parquet panel (``evalkit demo-data --national``), then
@@ -17,7 +18,8 @@ DREAM-sized panel (with ``--part K``: every K-th kommune by size of the panel of
 ``--persons``, with the files the whole panel would have), stream it to spells and the
 national curves (``compute_landstal``), and extrapolate the time per 100 M person-weeks
 to 5,000,000 x 1,560. ``dream``: write a DREAM wide CSV (``;``, codes as in DREAM) and
-stream it to spells. ``--workers N`` reads the files on a Dask LocalCluster of N
+stream it to spells. ``long``: write a long Parquet panel (``person_id, week, status``)
+and a participants file, and stream it to spells. ``--workers N`` reads the files on a Dask LocalCluster of N
 processes; CPU time then adds the worker processes' (``RUSAGE_CHILDREN``) and the peak
 RSS is given for the main process and the largest worker. ``--keep DIR`` generates into
 DIR once and reuses it. ``--layout packed`` writes and reads the packed layout (one
@@ -268,6 +270,61 @@ def dream(persons: int, weeks: int, folder: Path) -> dict:
     }
 
 
+def write_long(persons: int, weeks: int, folder: Path) -> None:
+    """Long Parquet (``person_id, week, status``: every person every week, sorted by
+    person then week; Snappy, row groups of about a million rows) and a participants file."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalkit.demo.landspanel import LANDSPANEL_FIRST_WEEK, _status_codes
+    from evalkit.schemas import STATUS_CATEGORIES
+
+    dictionary = pa.array(list(STATUS_CATEGORIES))
+    first = pd.Timestamp(LANDSPANEL_FIRST_WEEK).to_datetime64().astype("datetime64[D]")
+    week = pa.array(first + np.arange(weeks) * np.timedelta64(7, "D"), pa.date32())
+    rng = np.random.default_rng(5)
+    start = rng.integers(0, weeks - 26, persons)
+    ids = np.char.add("L", np.char.zfill(np.arange(persons).astype(str), 9))
+    schema = pa.schema([("person_id", pa.string()), ("week", pa.date32()),
+                        ("status", pa.dictionary(pa.int8(), pa.string()))])  # fmt: skip
+    step = max(1, (1 << 20) // weeks)
+    with pq.ParquetWriter(folder / "long.parquet", schema) as out:
+        for i in range(0, persons, step):
+            sl = slice(i, i + step)
+            m = len(start[sl])
+            c = _status_codes(rng, start[sl], weeks, np.zeros(m), np.full(m, 0.03),
+                              np.full(m, 0.9), np.full(m, 4), 2)  # fmt: skip
+            status = pa.DictionaryArray.from_arrays(pa.array(c.ravel().astype(np.int8)), dictionary)
+            cols = [pa.array(np.repeat(ids[sl], weeks)), week.take(pa.array(np.tile(
+                np.arange(weeks), m))), status]  # fmt: skip
+            out.write_table(pa.Table.from_arrays(cols, schema=schema))
+    days = pd.to_datetime(LANDSPANEL_FIRST_WEEK) + pd.to_timedelta(start * 7, "D")
+    pd.DataFrame({"person_id": ids, "start_date": days}).to_parquet(folder / "deltagere.parquet")
+
+
+def long(persons: int, weeks: int, folder: Path) -> dict:
+    import pandas as pd
+
+    from evalkit.columnar import panel_spells
+
+    part = pd.read_parquet(folder / "deltagere.parquet")
+    load = _load()
+    t = _clock()
+    res = panel_spells(folder / "long.parquet", part, keep_spells=True)
+    timing = _since(t)
+    return {
+        "what": f"long Parquet {persons:,} x {weeks} -> spells",
+        **timing,
+        "load_before": load,
+        "load_after": _load(),
+        "parquet_gb": round((folder / "long.parquet").stat().st_size / GiB, 3),
+        "persons": res.n_persons,
+        "events": int(res.spells["event"].sum()),
+        "peak_rss_gb": round(_rss(), 3),
+    }
+
+
 def _child(args: argparse.Namespace, step: str) -> dict:
     cmd = [sys.executable, __file__, "--step", step, args.task, "--persons", str(args.persons),
            "--weeks", str(args.weeks), "--folder", str(args.folder), "--workers",
@@ -278,7 +335,7 @@ def _child(args: argparse.Namespace, step: str) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("task", choices=["kernel", "parquet", "national", "dream"])
+    p.add_argument("task", choices=["kernel", "parquet", "national", "dream", "long"])
     p.add_argument("--persons", type=int, default=1_000_000)
     p.add_argument("--weeks", type=int, default=260)
     p.add_argument("--folder", type=Path, default=None)
@@ -295,6 +352,8 @@ def main() -> None:
             t = _clock()
             if args.task == "dream":
                 write_dream(args.persons, args.weeks, folder)
+            elif args.task == "long":
+                write_long(args.persons, args.weeks, folder)
             else:
                 _generate(args.persons, args.weeks, folder, args.part)
             print(json.dumps({"what": "generate", **_since(t), "peak_rss_gb": round(_rss(), 3)}))
@@ -304,6 +363,8 @@ def main() -> None:
             print(json.dumps(parquet(args.persons, args.weeks, folder, args.workers)))
         elif args.task == "national":
             print(json.dumps(national(args.persons, args.weeks, folder, args.workers, args.part)))
+        elif args.task == "long":
+            print(json.dumps(long(args.persons, args.weeks, folder)))
         else:
             print(json.dumps(dream(args.persons, args.weeks, folder)))
         return
@@ -312,8 +373,8 @@ def main() -> None:
         args.folder = args.keep
         args.keep.mkdir(parents=True, exist_ok=True)
         ready = args.keep / (
-            "dream.csv"
-            if args.task == "dream"
+            {"dream": "dream.csv", "long": "long.parquet"}[args.task]
+            if args.task in ("dream", "long")
             else _panel_name(args.persons, args.weeks, args.part)
         )
         if args.task != "kernel" and not ready.exists():

@@ -4,6 +4,8 @@
         [--layout wide|packed]]
     evalkit landstal PANEL --out landstal.parquet [--participants F] [--as-of DATE] [--date DATE]
         [--workers N] [--scheduler tcp://host:8786]
+    evalkit pack PANEL --out OUT [--participants F] [--code RAW=CATEGORY ...] [--date DATE]
+        (a wide panel in the fast packed layout, once; then evalkit landstal OUT)
     evalkit validate CONFIG [CONFIG ...]
     evalkit run CONFIG [CONFIG ...] [--kind KIND] [--out reports] [--as-of DATE] [--date DATE]
         [--internal] [--final]
@@ -76,6 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument(
         "--scheduler", default=None, help="an existing Dask scheduler (tcp://host:8786)"
     )
+
+    pk = sub.add_parser(
+        "pack", help="convert a wide panel (Parquet or DREAM CSV) to the fast packed layout"
+    )
+    pk.add_argument("panel", help="wide Parquet panel (file or folder) or DREAM wide CSV")
+    pk.add_argument("--out", required=True, help="the packed file (or folder, for a folder)")
+    pk.add_argument(
+        "--participants", default=None, help="Parquet/CSV with person_id, start_date (CSV panel)"
+    )
+    pk.add_argument(
+        "--code",
+        action="append",
+        default=[],
+        metavar="RAW=CATEGORY",
+        help="an extra status code (as data.status.codes), e.g. 130=kontanthjaelp; repeatable",
+    )
+    pk.add_argument("--date", default=None, help="date recorded as packed (default today)")
 
     v = sub.add_parser("validate", help="check configs and their data; list every problem")
     v.add_argument("configs", nargs="+", help="project config files")
@@ -253,6 +272,46 @@ def _landstal(args: argparse.Namespace) -> int:
         f"evalkit: wrote {args.out}: national curves of {prov['n_persons']:,} persons x "
         f"{prov['n_weeks']} weeks (input sha256 {prov['input_sha256'][:12]}) in "
         f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU)"
+    )
+    return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import time
+
+    from evalkit.columnar import PanelError
+    from evalkit.pack import pack_panel
+    from evalkit.schemas import STATUS_CATEGORIES
+
+    codes = {}
+    for item in args.code:
+        raw, sep, cat = item.partition("=")
+        if not sep or not raw.strip() or cat.strip() not in STATUS_CATEGORIES:
+            print(
+                f"evalkit: --code {item!r}: expected RAW=CATEGORY with a category of "
+                f"{list(STATUS_CATEGORIES)}",
+                file=sys.stderr,
+            )
+            return 2
+        codes[raw.strip()] = cat.strip()
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        prov = pack_panel(
+            args.panel,
+            args.out,
+            participants=args.participants,
+            codes=codes or None,
+            date=dt.date.fromisoformat(args.date) if args.date else None,
+        )
+    except (PanelError, FileNotFoundError) as e:
+        print(f"evalkit: {e}", file=sys.stderr)
+        return 2
+    print(
+        f"evalkit: wrote {args.out}: {prov['n_persons']:,} persons in the packed layout "
+        f"({len(prov['files'])} file(s); input sha256 {prov['input_sha256'][:12]}) in "
+        f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU); "
+        f"next: evalkit landstal {args.out} --out landstal.parquet"
     )
     return 0
 
@@ -544,6 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "demo-data": _demo,
         "landstal": _landstal,
+        "pack": _pack,
         "validate": _validate,
         "run": _run,
         "pseudonymise": _pseudonymise,

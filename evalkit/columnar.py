@@ -259,7 +259,12 @@ def _packed_matrix(
 
 
 def panel_weeks(path: str | Path) -> pd.DatetimeIndex:
-    """The Mondays of the week columns of a wide Parquet panel (file or folder)."""
+    """The Mondays of the week columns of a wide Parquet panel (file or folder), or of
+    the first to the last week of a long Parquet file."""
+    if _is_long(path, None):
+        lo, hi = _long_calendar(pq.ParquetFile(str(path)), str(path))
+        days = np.arange(lo, hi + 1, 7, dtype=np.int64)
+        return pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")
     dset = ds.dataset(str(path), format="parquet", partitioning="hive")
     _, days, _ = _file_weeks(str(path), dset.schema)
     return pd.DatetimeIndex(days.astype("datetime64[D]")).as_unit("ns")

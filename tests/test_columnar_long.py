@@ -100,3 +100,21 @@ def test_landstal_cli_reads_a_long_panel_with_participants(tmp_path, capsys) -> 
     assert len(long_t) > 10
     assert main(["landstal", str(tmp_path / "long.parquet"), "--out", str(out_l)]) == 2
     assert "expected a participants table" in capsys.readouterr().err
+
+
+def test_long_calendar_without_parquet_statistics(tmp_path) -> None:
+    from evalkit.columnar import panel_weeks
+
+    seqs, hrs, starts = _random_panel(5, n=30, width=20)
+    frame = _long(seqs, hrs).sort_values(["person_id", "week"], kind="stable")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, tmp_path / "nostats.parquet", write_statistics=False)
+    pq.write_table(table, tmp_path / "stats.parquet", row_group_size=50)
+    assert (
+        not pq.ParquetFile(tmp_path / "nostats.parquet").metadata.row_group(0).column(1).statistics
+    )
+    want = pd.date_range(W0, periods=20, freq="7D")
+    for name in ("nostats.parquet", "stats.parquet"):
+        np.testing.assert_array_equal(panel_weeks(tmp_path / name), want)
+    got = panel_spells(tmp_path / "nostats.parquet", _people(starts), batch_size=4)
+    _same(got.spells, build_spells(_long(seqs, 0 * hrs), _people(starts)))

@@ -118,3 +118,17 @@ def test_long_calendar_without_parquet_statistics(tmp_path) -> None:
         np.testing.assert_array_equal(panel_weeks(tmp_path / name), want)
     got = panel_spells(tmp_path / "nostats.parquet", _people(starts), batch_size=4)
     _same(got.spells, build_spells(_long(seqs, 0 * hrs), _people(starts)))
+
+
+def test_pack_a_long_panel_gives_the_same_spells(tmp_path) -> None:
+    from evalkit.pack import pack_panel
+
+    seqs, hrs, starts = _random_panel(8, n=60, width=30)
+    _long_file(tmp_path / "long.parquet", seqs, hrs)
+    people = _people(starts)
+    pack_panel(tmp_path / "long.parquet", tmp_path / "packed.parquet", participants=people,
+               date=W0.date(), batch_size=7)  # fmt: skip
+    long = panel_spells(tmp_path / "long.parquet", people, competing=COMP, batch_size=7)
+    packed = panel_spells(tmp_path / "packed.parquet", competing=COMP, batch_size=7)
+    pd.testing.assert_frame_equal(packed.spells[SPELL_COLS], long.spells[SPELL_COLS])
+    _same(packed.spells, build_spells(_long(seqs, 0 * hrs), people, competing=COMP))

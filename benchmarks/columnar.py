@@ -10,6 +10,7 @@ tracemalloc's peaks where they mean something. Run::
         [--workers 2]
     .venv/bin/python benchmarks/columnar.py dream   --persons 100000 --weeks 1560
     .venv/bin/python benchmarks/columnar.py long    --persons 100000 --weeks 260
+    .venv/bin/python benchmarks/columnar.py pack    --persons 1000000 --weeks 260 [--part K]
 
 ``kernel``: the spell kernel alone on an in-memory int8 matrix (compute only), block by
 block. ``parquet``: generate a wide Parquet panel (``evalkit demo-data --national``), then
@@ -19,7 +20,9 @@ DREAM-sized panel (with ``--part K``: every K-th kommune by size of the panel of
 national curves (``compute_landstal``), and extrapolate the time per 100 M person-weeks
 to 5,000,000 x 1,560. ``dream``: write a DREAM wide CSV (``;``, codes as in DREAM) and
 stream it to spells. ``long``: write a long Parquet panel (``person_id, week, status``)
-and a participants file, and stream it to spells. ``--workers N`` reads the files on a Dask LocalCluster of N
+and a participants file, and stream it to spells. ``pack``: generate a wide Parquet
+panel (as ``parquet``/``national``) and convert it to the packed layout
+(``evalkit pack``, one process). ``--workers N`` reads the files on a Dask LocalCluster of N
 processes; CPU time then adds the worker processes' (``RUSAGE_CHILDREN``) and the peak
 RSS is given for the main process and the largest worker. ``--keep DIR`` generates into
 DIR once and reuses it. ``--layout packed`` writes and reads the packed layout (one
@@ -325,6 +328,30 @@ def long(persons: int, weeks: int, folder: Path) -> dict:
     }
 
 
+def pack(persons: int, weeks: int, folder: Path, part: int = 1) -> dict:
+    """Convert a wide Parquet panel to the packed layout (``evalkit pack``)."""
+    from evalkit.pack import pack_panel
+
+    panel = folder / _panel_name(persons, weeks, part)
+    out = folder / (panel.name + "-packed-out")
+    load = _load()
+    t = _clock()
+    prov = pack_panel(panel, out)
+    timing = _since(t)
+    size = sum(f.stat().st_size for f in panel.rglob("*.parquet"))
+    packed = sum(f.stat().st_size for f in out.rglob("*.parquet"))
+    return {
+        "what": f"pack: wide Parquet {prov['n_persons']:,} x {weeks} -> packed, 1 process",
+        **timing,
+        "load_before": load,
+        "load_after": _load(),
+        "files": len(prov["files"]),
+        "wide_gb": round(size / GiB, 3),
+        "packed_gb": round(packed / GiB, 3),
+        "peak_rss_gb": round(_rss(), 3),
+    }
+
+
 def _child(args: argparse.Namespace, step: str) -> dict:
     cmd = [sys.executable, __file__, "--step", step, args.task, "--persons", str(args.persons),
            "--weeks", str(args.weeks), "--folder", str(args.folder), "--workers",
@@ -335,7 +362,7 @@ def _child(args: argparse.Namespace, step: str) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("task", choices=["kernel", "parquet", "national", "dream", "long"])
+    p.add_argument("task", choices=["kernel", "parquet", "national", "dream", "long", "pack"])
     p.add_argument("--persons", type=int, default=1_000_000)
     p.add_argument("--weeks", type=int, default=260)
     p.add_argument("--folder", type=Path, default=None)
@@ -365,6 +392,8 @@ def main() -> None:
             print(json.dumps(national(args.persons, args.weeks, folder, args.workers, args.part)))
         elif args.task == "long":
             print(json.dumps(long(args.persons, args.weeks, folder)))
+        elif args.task == "pack":
+            print(json.dumps(pack(args.persons, args.weeks, folder, args.part)))
         else:
             print(json.dumps(dream(args.persons, args.weeks, folder)))
         return

@@ -43,6 +43,9 @@ from evalkit.landstal import input_sha256
 __all__ = ["META_KEY", "pack_panel", "read_participants"]
 
 META_KEY = b"evalkit.pack"
+# row groups of about 20 M person-weeks (as demo-data writes; larger ones read faster),
+# at least one block; only the packed bytes of a row group are held (20 MB)
+_ROW_GROUP_CELLS = 20_000_000
 
 
 def read_participants(path: str | Path) -> pd.DataFrame:
@@ -100,7 +103,8 @@ def _pack_file(
 ) -> tuple[int, pd.DatetimeIndex | None]:
     """Write one packed file from one file of the panel; returns persons and calendar."""
     writer = None
-    n = 0
+    n = rows = 0
+    pending: list[pa.Table] = []
     calendar = weeks
     csv = participants is not None
     try:
@@ -123,9 +127,17 @@ def _pack_file(
                 schema = table.schema.with_metadata(
                     {META_KEY: json.dumps(meta, sort_keys=True).encode()}
                 )
-                writer = pq.ParquetWriter(dest, schema, compression="snappy")
-            writer.write_table(table.cast(writer.schema))
+                # the status bytes plain (no dictionary trial), as the reader takes them
+                names = [c for c in schema.names if not _PACKED.match(c)]
+                writer = pq.ParquetWriter(dest, schema, compression="snappy", use_dictionary=names)
+            pending.append(table.cast(writer.schema))
+            rows += table.num_rows
             n += table.num_rows
+            if rows >= max(batch_size, _ROW_GROUP_CELLS // len(calendar)):
+                writer.write_table(pa.concat_tables(pending), row_group_size=rows)
+                pending, rows = [], 0
+        if pending and writer is not None:
+            writer.write_table(pa.concat_tables(pending), row_group_size=rows)
     finally:
         if writer is not None:
             writer.close()

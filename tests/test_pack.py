@@ -31,7 +31,8 @@ def _same(a, b) -> None:
     assert (a.n_persons, a.n_weeks) == (b.n_persons, b.n_weeks)
 
 
-def test_packed_folder_equals_wide_with_partial_files_and_cut(tmp_path) -> None:
+def test_packed_folder_equals_wide_with_partial_files_and_cut(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr("evalkit.pack._ROW_GROUP_CELLS", 46 * 40)  # row groups of >= 40
     # two kommune partitions; the second file covers weeks 5 .. W-7 only (no rows outside)
     seqs, _hrs, starts = _random_panel(12, n=120)
     seqs[seqs == None] = S  # noqa: E711
@@ -55,6 +56,7 @@ def test_packed_folder_equals_wide_with_partial_files_and_cut(tmp_path) -> None:
         packed = panel_spells(tmp_path / "packed", batch_size=25, as_of=as_of, competing=COMP)
         _same(wide, packed)
         assert set(packed.spells["kommune"]) == {"A", "B"}
+    assert pq.ParquetFile(tmp_path / "packed/kommune=A/part-0.parquet").num_row_groups == 2
     f = pq.read_table(tmp_path / "packed" / "kommune=B" / "part-0.parquet")
     assert [c for c in f.column_names if c.startswith(("status_", "y_"))] == ["status_2002"]
     meta = json.loads(f.schema.metadata[META_KEY])

@@ -82,10 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     pk = sub.add_parser(
         "pack", help="convert a wide panel (Parquet or DREAM CSV) to the fast packed layout"
     )
-    pk.add_argument("panel", help="wide Parquet panel (file or folder) or DREAM wide CSV")
+    pk.add_argument(
+        "panel", help="wide Parquet panel (file or folder), DREAM wide CSV or long Parquet"
+    )
     pk.add_argument("--out", required=True, help="the packed file (or folder, for a folder)")
     pk.add_argument(
-        "--participants", default=None, help="Parquet/CSV with person_id, start_date (CSV panel)"
+        "--participants",
+        default=None,
+        help="Parquet/CSV with person_id, start_date (CSV or long panel)",
     )
     pk.add_argument(
         "--code",

@@ -5,14 +5,16 @@ person's weekly status in one fixed-size binary column ``status_YYWW`` (a byte p
 the position in ``STATUS_CATEGORIES``, 255 = no row); it is the layout that reads fast
 enough for a national panel. :func:`pack_panel` writes it from a wide Parquet panel (a
 file, or a folder whose files -- e.g. the ``kommune=...`` partitions -- are written to the
-same relative paths) or a DREAM wide CSV with its participants table, block by block with
+same relative paths), a DREAM wide CSV or a long Parquet file with its participants
+table, block by block with
 :func:`evalkit.columnar.iter_blocks` (the same decoding and checks as ``evalkit landstal``;
 memory does not grow with the persons).
 
 The participant columns (``person_id``, ``start_date``, ``target_group``, ...) are carried
 as they are. The packed layout has no hours: hours columns ``t_YYWW`` of a Parquet panel
 are carried unchanged, but the reader does not use them (``employed_26`` needs the wide
-panel); a CSV panel with hours columns is refused.
+panel); a CSV or long panel with hours is refused (drop them first, keeping the original
+for ``employed_26``).
 
 The output is written to a temporary path and moved into place (a folder: a temporary
 folder renamed), so an error leaves nothing half-written. Provenance goes into each
@@ -37,7 +39,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evalkit._files import atomic_write, sha256_file
-from evalkit.columnar import _BATCH, _PACKED, _YCOL, PanelError, _fragments, iter_blocks
+from evalkit.columnar import (
+    _BATCH,
+    _PACKED,
+    _YCOL,
+    PanelError,
+    _fragments,
+    _is_long,
+    iter_blocks,
+)
 from evalkit.landstal import input_sha256
 
 __all__ = ["META_KEY", "pack_panel", "read_participants"]
@@ -203,6 +213,12 @@ def pack_panel(
                 src, None, hours[0], "no hours columns (the packed layout has none; keep the "
                 "wide panel for employed_26)",
             )  # fmt: skip
+    is_long = _is_long(src, None)
+    if is_long and "hours" in pq.read_schema(src).names:
+        raise PanelError(
+            src, None, "hours", "no hours column (the packed layout has none; keep the long "
+            "panel for employed_26)",
+        )  # fmt: skip
     prov: dict[str, Any] = {
         "input": src.name,
         "input_sha256": input_sha256(src),
@@ -212,7 +228,7 @@ def pack_panel(
         "layout": "packed",
     }
     if src.is_file():
-        columns = ["person_id"] if is_csv else _carry(pq.read_schema(src).names)
+        columns = ["person_id"] if is_csv or is_long else _carry(pq.read_schema(src).names)
         meta = {**prov, "file": src.name, "file_sha256": prov["input_sha256"]}
         box: dict[str, Any] = {}
 

@@ -170,3 +170,30 @@ def test_bad_input_names_file_row_column_and_writes_nothing(tmp_path, capsys) ->
         pack_panel(tmp_path / "hours.csv", out, participants=_people(starts))
     assert main(["pack", str(tmp_path / "nope"), "--out", str(out)]) == 2
     assert main(["pack", str(panel), "--out", str(out), "--code", "1=nonsense"]) == 2
+
+
+def test_long_parquet_and_hours(tmp_path) -> None:
+    from test_columnar import _long
+
+    seqs, hrs, starts = _random_panel(13, n=120)  # rows missing inside and at the end
+    long = _long(seqs, hrs).sort_values(["person_id", "week"], kind="stable")
+    long.drop(columns="hours").to_parquet(tmp_path / "long.parquet")
+    people = _people(starts)
+    pack_panel(tmp_path / "long.parquet", tmp_path / "packed.parquet", participants=people)
+    for as_of in (None, W0 + pd.Timedelta(weeks=25, days=2)):
+        want = panel_spells(tmp_path / "long.parquet", people, competing=COMP, as_of=as_of)
+        _same(want, panel_spells(tmp_path / "packed.parquet", competing=COMP, as_of=as_of))
+    # the packed layout has no hours: refused for a long file, carried as is from wide
+    long.to_parquet(tmp_path / "hours.parquet")
+    with pytest.raises(PanelError, match=r"hours\.parquet, column hours: expected no hours"):
+        pack_panel(tmp_path / "hours.parquet", tmp_path / "x.parquet", participants=people)
+    seqs[seqs == None] = S  # noqa: E711
+    t2003 = {"t_2003": pa.array(hrs[:, 1], pa.float64())}  # W0 is week 2 of 2020
+    _wide_file(tmp_path / "wide.parquet", seqs, starts, extra=t2003)
+    pack_panel(tmp_path / "wide.parquet", tmp_path / "wp.parquet")
+    got = pq.read_table(tmp_path / "wp.parquet")
+    assert got.column("t_2003").to_pylist() == hrs[:, 1].tolist()
+    assert not (tmp_path / "x.parquet").exists()
+    wide = panel_spells(tmp_path / "wide.parquet", hours=True)
+    assert wide.spells["employed_26"].notna().any()  # the wide panel keeps employed_26
+    _same(panel_spells(tmp_path / "wide.parquet"), panel_spells(tmp_path / "wp.parquet"))

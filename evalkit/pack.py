@@ -236,6 +236,8 @@ def pack_panel(
             box["n"], box["weeks"] = _pack_file(
                 src, tmp, None, columns, participants, codes, None, meta, batch_size
             )
+            if not box["n"]:
+                raise PanelError(src, None, None, "at least one person")
 
         atomic_write(dst, write)
         n, files = box["n"], [dst.name]
@@ -256,6 +258,8 @@ def pack_panel(
                 n += m
                 if m:
                     files.append(rel.as_posix())
+            if not n:
+                raise PanelError(src, None, None, "at least one person")
             os.chmod(tmp, 0o777 & ~_umask())
             old = None
             if dst.exists():

@@ -169,6 +169,10 @@ def test_bad_input_names_file_row_column_and_writes_nothing(tmp_path, capsys) ->
     with pytest.raises(PanelError, match="column t_2002: expected no hours columns"):
         pack_panel(tmp_path / "hours.csv", out, participants=_people(starts))
     assert main(["pack", str(tmp_path / "nope"), "--out", str(out)]) == 2
+    pq.write_table(t.slice(0, 0), tmp_path / "empty.parquet")
+    with pytest.raises(PanelError, match=r"empty\.parquet: expected at least one person"):
+        pack_panel(tmp_path / "empty.parquet", out)
+    assert not out.exists()
     assert main(["pack", str(panel), "--out", str(out), "--code", "1=nonsense"]) == 2
 
 

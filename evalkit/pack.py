@@ -13,8 +13,8 @@ memory does not grow with the persons).
 The participant columns (``person_id``, ``start_date``, ``target_group``, ...) are carried
 as they are. The packed layout has no hours: hours columns ``t_YYWW`` of a Parquet panel
 are carried unchanged, but the reader does not use them (``employed_26`` needs the wide
-panel); a CSV or long panel with hours is refused (drop them first, keeping the original
-for ``employed_26``).
+panel); those of a CSV or long panel are not written (the provenance says
+``hours_dropped``; keep the original for ``employed_26``).
 
 The output is written to a temporary path and moved into place (a folder: a temporary
 folder renamed), so an error leaves nothing half-written. Provenance goes into each
@@ -204,21 +204,14 @@ def pack_panel(
     is_csv = src.is_file() and src.suffix.lower() == ".csv"
     if is_csv and participants is None:
         raise PanelError(src, None, None, "a participants table for a CSV panel (--participants)")
+    is_long = _is_long(src, None)
+    hours_dropped = False  # the packed layout has no hours: a CSV's or long file's are not kept
     if is_csv:
         with open(src, encoding="utf-8", errors="replace") as fh:
             header = fh.readline().rstrip("\r\n").split(";")
-        hours = [c for c in header if c.startswith("t_")]
-        if hours:
-            raise PanelError(
-                src, None, hours[0], "no hours columns (the packed layout has none; keep the "
-                "wide panel for employed_26)",
-            )  # fmt: skip
-    is_long = _is_long(src, None)
-    if is_long and "hours" in pq.read_schema(src).names:
-        raise PanelError(
-            src, None, "hours", "no hours column (the packed layout has none; keep the long "
-            "panel for employed_26)",
-        )  # fmt: skip
+        hours_dropped = any(c.startswith("t_") for c in header)
+    elif is_long:
+        hours_dropped = "hours" in pq.read_schema(src).names
     prov: dict[str, Any] = {
         "input": src.name,
         "input_sha256": input_sha256(src),
@@ -226,6 +219,7 @@ def pack_panel(
         "date": (date or dt.date.today()).isoformat(),
         "evalkit_version": __version__,
         "layout": "packed",
+        "hours_dropped": hours_dropped,
     }
     if src.is_file():
         columns = ["person_id"] if is_csv or is_long else _carry(pq.read_schema(src).names)

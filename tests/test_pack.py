@@ -165,9 +165,11 @@ def test_bad_input_names_file_row_column_and_writes_nothing(tmp_path, capsys) ->
     ]
     with pytest.raises(PanelError, match="a participants table for a CSV panel"):
         pack_panel(tmp_path / "dream.csv", out)
+    frame.loc[37, cols[3]] = ""
     frame.assign(t_2002=0.0).to_csv(tmp_path / "hours.csv", sep=";", index=False)
-    with pytest.raises(PanelError, match="column t_2002: expected no hours columns"):
-        pack_panel(tmp_path / "hours.csv", out, participants=_people(starts))
+    prov = pack_panel(tmp_path / "hours.csv", out, participants=_people(starts))
+    assert prov["hours_dropped"] and "t_2002" not in pq.read_schema(out).names
+    out.unlink()
     assert main(["pack", str(tmp_path / "nope"), "--out", str(out)]) == 2
     pq.write_table(t.slice(0, 0), tmp_path / "empty.parquet")
     with pytest.raises(PanelError, match=r"empty\.parquet: expected at least one person"):
@@ -187,10 +189,10 @@ def test_long_parquet_and_hours(tmp_path) -> None:
     for as_of in (None, W0 + pd.Timedelta(weeks=25, days=2)):
         want = panel_spells(tmp_path / "long.parquet", people, competing=COMP, as_of=as_of)
         _same(want, panel_spells(tmp_path / "packed.parquet", competing=COMP, as_of=as_of))
-    # the packed layout has no hours: refused for a long file, carried as is from wide
+    # the packed layout has no hours: dropped from a long file, carried as is from wide
     long.to_parquet(tmp_path / "hours.parquet")
-    with pytest.raises(PanelError, match=r"hours\.parquet, column hours: expected no hours"):
-        pack_panel(tmp_path / "hours.parquet", tmp_path / "x.parquet", participants=people)
+    prov = pack_panel(tmp_path / "hours.parquet", tmp_path / "h.parquet", participants=people)
+    assert prov["hours_dropped"] and "hours" not in pq.read_schema(tmp_path / "h.parquet").names
     seqs[seqs == None] = S  # noqa: E711
     t2003 = {"t_2003": pa.array(hrs[:, 1], pa.float64())}  # W0 is week 2 of 2020
     _wide_file(tmp_path / "wide.parquet", seqs, starts, extra=t2003)

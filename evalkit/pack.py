@@ -205,6 +205,14 @@ def pack_panel(
     if is_csv and participants is None:
         raise PanelError(src, None, None, "a participants table for a CSV panel (--participants)")
     is_long = _is_long(src, None)
+    if participants is not None and not (is_csv or is_long):
+        raise PanelError(
+            src,
+            None,
+            None,
+            "no participants table: a wide Parquet panel carries its own "
+            "participant columns (leave out --participants)",
+        )
     hours_dropped = False  # the packed layout has no hours: a CSV's or long file's are not kept
     if is_csv:
         with open(src, encoding="utf-8", errors="replace") as fh:

@@ -176,6 +176,11 @@ def test_bad_input_names_file_row_column_and_writes_nothing(tmp_path, capsys) ->
         pack_panel(tmp_path / "empty.parquet", out)
     assert not out.exists()
     assert main(["pack", str(panel), "--out", str(out), "--code", "1=nonsense"]) == 2
+    # a wide Parquet panel has its participant columns: a participants table is refused,
+    # not silently ignored
+    with pytest.raises(PanelError, match="expected no participants table"):
+        pack_panel(panel / "a.parquet", out, participants=_people(starts))
+    assert not out.exists()
 
 
 def test_long_parquet_and_hours(tmp_path) -> None:

@@ -52,6 +52,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from evalkit.config import COMPETING
 from evalkit.io import DEFAULT_STATUS_CODES
 from evalkit.schemas import STATUS_CATEGORIES, mask_value
 from evalkit.spells import spells_frame
@@ -69,7 +70,6 @@ __all__ = [
     "start_quarter",
 ]
 
-COMPETING = ("uddannelse", "foertidspension", "udvandret", "doed")
 _YCOL = re.compile(r"^y_(\d{2})(\d{2})$")
 _PACKED = re.compile(r"^status_(\d{2})(\d{2})$")
 _BATCH = 16_384  # persons per Arrow batch (and per block of the kernel)

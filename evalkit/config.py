@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "COMPETING",
     "KOMMUNER",
     "MIN_PUBLISHED_THRESHOLD",
     "REPORT_KINDS",
@@ -34,6 +35,10 @@ __all__ = [
     "load_config",
     "parse_target",
 ]
+
+COMPETING: tuple[str, ...] = ("uddannelse", "foertidspension", "udvandret", "doed")
+"""The status categories that end a spell as a competing exit unless ``spells.competing``
+says otherwise (causes 2, 3, ... in this order)."""
 
 REPORT_KINDS = ("slutevaluering", "statusrapport")
 TABLES = (
@@ -225,7 +230,7 @@ class ProjectConfig:
     description: str = ""
     reports: tuple[str, ...] = REPORT_KINDS
     spells_k: int = 4
-    competing: tuple[str, ...] = ("uddannelse", "foertidspension", "udvandret", "doed")
+    competing: tuple[str, ...] = COMPETING
     disclosure_threshold: int = 5
     criteria: tuple[dict[str, Any], ...] = ()
     sections: tuple[str, ...] = ()

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._checks import check_positive_int
+from evalkit.config import COMPETING
 from evalkit.schemas import STATUS_CATEGORIES  # the one list of status categories
 from evalkit.spells_kernel import BLOCK, competing_codes, spells_block
 
@@ -143,7 +144,7 @@ def build_spells(
     status: pd.DataFrame,
     participants: pd.DataFrame,
     k: int = 4,
-    competing: Sequence[str] = ("uddannelse", "foertidspension", "udvandret", "doed"),
+    competing: Sequence[str] = COMPETING,
     as_of: dt.date | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Durations until self-support, with competing exits and later status.

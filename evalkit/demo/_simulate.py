@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.config import COMPETING as _COMPETING
+
 __all__: list[str] = []
 
-_COMPETING = ("uddannelse", "foertidspension", "udvandret", "doed")
+
 _COMPETING_P = (0.55, 0.2, 0.15, 0.1)
 
 

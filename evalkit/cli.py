@@ -406,7 +406,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from evalkit.config import load_config
     from evalkit.report.batch import BatchJob, render_batch
-    from evalkit.report.render import write_index, write_skipped
+    from evalkit.report.render import write_skipped
 
     configs = list(args.configs)
     if args.all:
@@ -516,7 +516,12 @@ def _run(args: argparse.Namespace) -> int:
             "diskretioneringsgrænsen); se oversigten",
             file=sys.stderr,
         )
-    from evalkit.report.publish import PublicationRefused, PublishLog, publish_batch
+    from evalkit.report.publish import (
+        PublicationRefused,
+        PublishLog,
+        publish_batch,
+        publish_index,
+    )
 
     def render(batch: list[BatchJob]) -> list:
         return render_batch(batch, workers=args.jobs, engine=args.engine,
@@ -539,7 +544,13 @@ def _run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - t0
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
-    index = write_index(args.out, generated=args.date)
+    try:
+        index: Path | None = publish_index(args.out, generated=args.date)
+    except PublicationRefused as exc:
+        index = None
+        refused = exc
+    else:
+        refused = None
     rate = f" på {seconds:.0f} s ({60 * len(outcomes) / seconds:.0f} pr. minut)" if done else ""
     print(f"\n{len(done)} rapport(er) dannet{rate}, {len(failed)} fejlede.")
     if len(done) <= 20:
@@ -562,6 +573,15 @@ def _run(args: argparse.Namespace) -> int:
             f"Diskretionering på tværs af rapporterne: {cells} celle(r) skjult i "
             f"{len(log.hidden)} rapport(er) ({log.rounds} runde(r))"
         )
+    if refused is not None:
+        print(
+            f"evalkit run: oversigten afvist: {refused}; rapporterne er offentliggjort, men "
+            "index.html er ikke skrevet om",
+            file=sys.stderr,
+        )
+        for line in refused.lines[:50]:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     print(f"Oversigt: {index}")
     return 1 if failed else 0
 
@@ -595,9 +615,18 @@ def _pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from evalkit.report.render import write_index
+    from evalkit.report.publish import PublicationRefused, publish_index
 
-    print(write_index(args.out))
+    try:
+        print(publish_index(args.out))
+    except PublicationRefused as exc:
+        print(
+            f"evalkit index: oversigten afvist: {exc}; index.html er ikke skrevet om",
+            file=sys.stderr,
+        )
+        for line in exc.lines[:50]:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -313,3 +313,70 @@ def test_a_national_batch_with_a_small_cell_in_one_kommune_is_published_safe(
     assert hidden  # a second kommune hides its active count for Samsø's sake
     assert attack(read_reports(out)) == []
     assert main(["check-disclosure", str(out)]) == 0
+
+
+# --------------------------------------------------------------------------- the index
+def _leaky_index(out_dir, generated=None) -> str:
+    """An overview that shows Samsø's 3 active participants (what the index must never)."""
+    return _page(KOMMUNER["Samsø"], (), raw=True)
+
+
+def test_the_index_is_audited_with_the_reports_before_it_is_written(
+    config: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """``evalkit index``: a clean overview is written; one that would reveal a count is
+    not (the published one is kept), with exit 1 and the finding named, not the count."""
+    from evalkit.report import render
+
+    out = tmp_path / "reports"
+    publish_batch(_jobs(config, out), out, fake_render)
+    assert main(["index", "--out", str(out)]) == 0
+    before = (out / "index.html").read_bytes()
+    assert f"{SLUG}/slutevaluering.html" in before.decode("utf-8")
+    assert main(["check-disclosure", str(out)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(render, "index_page", _leaky_index)
+    assert main(["index", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "oversigten afvist" in err and "index.html er ikke skrevet om" in err
+    assert f"index.html: tabel «{CAPTION}», række «jobparate», kolonne «Aktive»" in err
+    assert " 3 " not in err.replace("«", " ").replace("»", " ") and "= 3" not in err
+    assert (out / "index.html").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", SLUG]  # no temporary file
+
+
+def test_the_index_is_not_blamed_for_what_the_reports_give_away(
+    config: str, tmp_path: Path
+) -> None:
+    """Reports published without the pass leak a count by themselves: the index (which
+    adds nothing) is still written; only counts the index adds refuse it."""
+    from evalkit.report.publish import publish_index
+
+    out = tmp_path / "reports"
+    publish_batch(_jobs(config, out), out, fake_render, coordinate=False)
+    assert attack(read_reports(out))  # the reports alone give Samsø's count back
+    assert publish_index(out, generated="2026-11-24") == out.resolve() / "index.html"
+
+
+def test_run_refuses_an_index_that_reveals_a_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """``evalkit run`` publishes the index of a clean set; an index that would reveal a
+    count is not written and the run exits 1."""
+    from evalkit.demo.national import generate_national
+    from evalkit.report import batch, render
+
+    (tmp_path / "projects").mkdir()
+    shutil.copy(ROOT / "projects" / f"{SLUG}.yaml", tmp_path / "projects")
+    generate_national(tmp_path / "data_raw" / "demo", kommuner=tuple(KOMMUNER))
+    monkeypatch.setattr(batch, "render_batch", lambda jobs, **kw: fake_render(list(jobs)))
+    config = str(tmp_path / "projects" / f"{SLUG}.yaml")
+    clean, leaky = tmp_path / "clean", tmp_path / "leaky"
+    assert main(["run", config, "--by", "kommune", "--out", str(clean)]) == 0
+    assert (clean / "index.html").is_file() and "Oversigt:" in capsys.readouterr().out
+    monkeypatch.setattr(render, "index_page", _leaky_index)
+    assert main(["run", config, "--by", "kommune", "--out", str(leaky)]) == 1
+    err = capsys.readouterr().err
+    assert "oversigten afvist" in err and "index.html: tabel «" in err
+    assert not (leaky / "index.html").exists()
+    assert not [p for p in leaky.iterdir() if p.name.startswith(".")]

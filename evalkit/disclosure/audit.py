@@ -189,8 +189,14 @@ def read_html(
     return rep
 
 
-def read_reports(root: Path, figure_dir: Path | None = None) -> list[Report]:
-    """Every published report under ``root`` (``*.html`` with ``.results.json`` beside)."""
+def read_reports(
+    root: Path, figure_dir: Path | None = None, index: str | Path | None = "index.html"
+) -> list[Report]:
+    """Every published report under ``root`` (``*.html`` with ``.results.json`` beside).
+
+    ``index`` is the overview read as ``index.html`` (relative to ``root``, or a path
+    elsewhere such as an index not yet published; None: no index).
+    """
     figures: dict[str, dict[str, Any]] = {}
     if figure_dir is not None and Path(figure_dir).exists():
         for f in Path(figure_dir).glob("*.json"):
@@ -211,9 +217,9 @@ def read_reports(root: Path, figure_dir: Path | None = None) -> list[Report]:
         m = re.search(r"færre end (\d+)", record.get("reason", ""))
         name = str(skip.relative_to(root))
         out.append(Report(name, int(m.group(1)) if m else 5, results=record, skipped=True))
-    index = Path(root) / "index.html"
-    if index.exists():
-        out.append(read_html(index.read_text(encoding="utf-8"), "index.html", 5, None, figures))
+    page = Path(root) / index if index is not None else None
+    if page is not None and page.exists():
+        out.append(read_html(page.read_text(encoding="utf-8"), "index.html", 5, None, figures))
     return out
 
 

@@ -54,13 +54,17 @@ class HidePlan:
 
 
 def audit_dir(
-    roots: Iterable[str | Path], figure_dir: str | Path | None = None, exact: bool = True
+    roots: Iterable[str | Path],
+    figure_dir: str | Path | None = None,
+    exact: bool = True,
+    index: str | Path | None = "index.html",
 ) -> AuditResult:
     """The attacker on every report under ``roots`` (one publication set).
 
     ``figure_dir`` holds what the figures draw (``EVALKIT_FIGURE_DATA``); by default
     ``<root>/_figurdata`` of each root that has one. Report names are relative to their
-    root, prefixed with the root's position when there are several roots.
+    root, prefixed with the root's position when there are several roots. ``index`` is
+    the overview page of each root (:func:`evalkit.disclosure.audit.read_reports`).
     """
     import time
 
@@ -69,7 +73,7 @@ def audit_dir(
     reports = []
     for root in roots:
         figs = Path(figure_dir) if figure_dir is not None else root / "_figurdata"
-        found = read_reports(root, figs if figs.is_dir() else None)
+        found = read_reports(root, figs if figs.is_dir() else None, index)
         if len(roots) > 1:
             for rep in found:
                 rep.name = f"{root}{os.sep}{rep.name}"

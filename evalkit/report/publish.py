@@ -11,11 +11,17 @@ reports moved into the output folder, each HTML with its results.json in one ste
 (:func:`evalkit._files.replace_together`). When the set cannot be made safe within
 ``rounds`` rounds, nothing is moved and :class:`PublicationRefused` says why (report,
 table, row, column; never a count or a person).
+
+:func:`publish_index` does the same for ``index.html`` (``evalkit run`` after the
+reports, ``evalkit index``): the overview is built into a temporary file in the output
+folder, audited with every report there, and moved into place only when it lets no count
+be recovered that the reports alone do not already give.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -27,7 +33,7 @@ from typing import Any
 
 from evalkit.report.batch import BatchJob, BatchOutcome
 
-__all__ = ["PublicationRefused", "PublishLog", "publish_batch"]
+__all__ = ["PublicationRefused", "PublishLog", "publish_batch", "publish_index"]
 
 ROUNDS = 4
 
@@ -197,3 +203,54 @@ def _move(
             fields["failed_notebook"] = str(dest)
         moved.append(dataclasses.replace(o, **fields))
     return moved
+
+
+def publish_index(
+    out_dir: str | Path, generated: str | dt.date | None = None, log: PublishLog | None = None
+) -> Path:
+    """Audit ``out_dir/index.html`` with every report in ``out_dir``, then write it.
+
+    The page (:func:`evalkit.report.render.index_page`) is written to a temporary file
+    beside the reports and the attacker reads it as ``index.html`` together with every
+    report there (one audit when it is clean). When it finds counts, the reports are
+    audited again without any index: only counts that the new index adds refuse it.
+
+    Raises
+    ------
+    PublicationRefused
+        When the new index would let a count below the threshold be recovered. The
+        published ``index.html`` (if any) is left as it was.
+    """
+    from evalkit._files import atomic_write_text
+    from evalkit.disclosure.coordinate import audit_dir, describe
+    from evalkit.report.figure_data import FIGURE_DATA_ENV
+    from evalkit.report.render import index_page
+
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    page = index_page(out, generated)
+    figures = os.environ.get(FIGURE_DATA_ENV) or None
+    fd, tmp = tempfile.mkstemp(prefix=".oversigt-", suffix=".html", dir=out)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        result = audit_dir([out], figure_dir=figures, index=tmp)
+        if log is not None:
+            log.audit_seconds.append(result.seconds)
+        found = result.findings
+        if found:  # only what the index adds to the reports counts against it
+            without = audit_dir([out], figure_dir=figures, index=None)
+            if log is not None:
+                log.audit_seconds.append(without.seconds)
+            known = {(f.report, f.what) for f in without.findings}
+            found = [f for f in found if (f.report, f.what) not in known]
+        if found:
+            thr = max((r.threshold for r in result.reader.reports), default=5)
+            raise PublicationRefused(
+                f"oversigten (index.html) ville lade {len(found)} antal under tærsklen "
+                "regne ud sammen med rapporterne",
+                [describe(f, thr) for f in found],
+            )
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return atomic_write_text(out / "index.html", page)

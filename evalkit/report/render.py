@@ -47,6 +47,7 @@ __all__ = [
     "ReportError",
     "cell_timeout",
     "export_html",
+    "index_page",
     "render_report",
     "write_index",
     "write_skipped",
@@ -371,6 +372,15 @@ def _short_error(exc: Exception) -> str:
 def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> Path:
     """Write ``out_dir/index.html`` linking every report found, with its verdicts.
 
+    Not audited: ``evalkit run`` and ``evalkit index`` publish it through
+    :func:`evalkit.report.publish.publish_index`, which audits it with the reports first.
+    """
+    return atomic_write_text(Path(out_dir) / "index.html", index_page(out_dir, generated))
+
+
+def index_page(out_dir: str | Path, generated: str | dt.date | None = None) -> str:
+    """The HTML of the index of ``out_dir``: every report found, with its verdicts.
+
     Interrupted report transactions are finished first (:func:`evalkit._files.recover`),
     and only complete reports (HTML beside its results.json) are listed.
     """
@@ -405,7 +415,7 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
         hrefs = [r["href"] for r in g["rows"] if r.get("href")]  # not the skipped values
         figures = overview_data(read_results(out_dir, hrefs))
         g["overview"] = overview_html(figures, g["id"])
-    page = (
+    return (
         _env()
         .get_template("index.html.j2")
         .render(
@@ -416,4 +426,3 @@ def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> 
             status_words=list(STATUS_WORDS),
         )
     )
-    return atomic_write_text(out_dir / "index.html", page)

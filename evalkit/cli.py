@@ -180,7 +180,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_arguments(ps)
 
-    ix = sub.add_parser("index", help="write reports/index.html from rendered reports")
+    ix = sub.add_parser(
+        "index",
+        help="write reports/index.html from rendered reports (audited with them first; "
+        "exit 1, index unchanged, if it would let a count be recovered)",
+    )
     ix.add_argument("--out", default="reports")
 
     cd = sub.add_parser(

@@ -580,7 +580,7 @@ def _run(args: argparse.Namespace) -> int:
     if refused is not None:
         print(
             f"evalkit run: oversigten afvist: {refused}; rapporterne er offentliggjort, men "
-            "index.html er ikke skrevet om",
+            "index.html er ikke skrevet (en tidligere oversigt er fjernet)",
             file=sys.stderr,
         )
         for line in refused.lines[:50]:
@@ -625,7 +625,8 @@ def _index(args: argparse.Namespace) -> int:
         print(publish_index(args.out))
     except PublicationRefused as exc:
         print(
-            f"evalkit index: oversigten afvist: {exc}; index.html er ikke skrevet om",
+            f"evalkit index: oversigten afvist: {exc}; index.html er ikke skrevet (en "
+            "tidligere oversigt er fjernet)",
             file=sys.stderr,
         )
         for line in exc.lines[:50]:

@@ -219,7 +219,8 @@ def publish_index(
     ------
     PublicationRefused
         When the new index would let a count below the threshold be recovered. The
-        published ``index.html`` (if any) is left as it was.
+        published ``index.html`` (if any) is removed too: it lists another set of
+        reports and was not audited with these.
     """
     from evalkit._files import atomic_write_text
     from evalkit.disclosure.coordinate import audit_dir, describe
@@ -245,6 +246,7 @@ def publish_index(
             known = {(f.report, f.what) for f in without.findings}
             found = [f for f in found if (f.report, f.what) not in known]
         if found:
+            (out / "index.html").unlink(missing_ok=True)  # stale: not audited with these
             thr = max((r.threshold for r in result.reader.reports), default=5)
             raise PublicationRefused(
                 f"oversigten (index.html) ville lade {len(found)} antal under tærsklen "

@@ -27,6 +27,10 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evalkit.report.publish import PublicationRefused
 
 __all__ = ["main"]
 
@@ -541,10 +545,7 @@ def _run(args: argparse.Namespace) -> int:
             else []
         )
     except PublicationRefused as exc:
-        print(f"evalkit run: udgivelsen afvist: {exc}; intet er offentliggjort", file=sys.stderr)
-        for line in exc.lines[:50]:
-            print(f"  {line}", file=sys.stderr)
-        return 1
+        return _refused(f"evalkit run: udgivelsen afvist: {exc}; intet er offentliggjort", exc)
     seconds = time.perf_counter() - t0
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok]
@@ -578,14 +579,11 @@ def _run(args: argparse.Namespace) -> int:
             f"{len(log.hidden)} rapport(er) ({log.rounds} runde(r))"
         )
     if refused is not None:
-        print(
+        return _refused(
             f"evalkit run: oversigten afvist: {refused}; rapporterne er offentliggjort, men "
             "index.html er ikke skrevet (en tidligere oversigt er fjernet)",
-            file=sys.stderr,
+            refused,
         )
-        for line in refused.lines[:50]:
-            print(f"  {line}", file=sys.stderr)
-        return 1
     print(f"Oversigt: {index}")
     return 1 if failed else 0
 
@@ -624,15 +622,20 @@ def _index(args: argparse.Namespace) -> int:
     try:
         print(publish_index(args.out))
     except PublicationRefused as exc:
-        print(
+        return _refused(
             f"evalkit index: oversigten afvist: {exc}; index.html er ikke skrevet (en "
             "tidligere oversigt er fjernet)",
-            file=sys.stderr,
+            exc,
         )
-        for line in exc.lines[:50]:
-            print(f"  {line}", file=sys.stderr)
-        return 1
     return 0
+
+
+def _refused(head: str, exc: PublicationRefused) -> int:
+    """Print a refused publication (its first 50 findings, never a count) and return 1."""
+    print(head, file=sys.stderr)
+    for line in exc.lines[:50]:
+        print(f"  {line}", file=sys.stderr)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

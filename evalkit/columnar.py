@@ -387,6 +387,11 @@ def _first_null(arr: pa.Array | pa.ChunkedArray) -> int | None:
     return int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
 
 
+def _monday(days: np.ndarray | int) -> np.ndarray | int:
+    """Days since 1970-01-01 of the Monday of the week of ``days`` (1970-01-01 was a Thursday)."""
+    return days - (days + 3) % 7
+
+
 def _date_days(arr: pa.Array | pa.ChunkedArray | pd.Series) -> np.ndarray:
     """Days since 1970-01-01 of each date (Arrow dates and timestamps, or via pandas)."""
     if isinstance(arr, pa.ChunkedArray):
@@ -452,8 +457,7 @@ def _long_calendar(pf: pq.ParquetFile, file: str) -> tuple[int, int]:
                 hi = int(d.max()) if hi is None else max(hi, int(d.max()))
     if lo is None or hi is None:
         raise PanelError(file, None, "week", "at least one row")
-    lo -= (lo + 3) % 7  # its Monday (a week that is not a Monday raises later, by row)
-    hi -= (hi + 3) % 7
+    lo, hi = _monday(lo), _monday(hi)  # (a week that is not a Monday raises later, by row)
     return lo, hi
 
 
@@ -579,7 +583,7 @@ def _long_blocks(
                 "participants", int(pos[np.flatnonzero(nul)[0]]) + 1, "start_date", "a value"
             )
         start_days = _date_days(frame["start_date"])
-        start_col = (start_days - (start_days + 3) % 7 - w0) // 7
+        start_col = (_monday(start_days) - w0) // 7
         for s in range(0, m, batch_size):
             sl = slice(s, s + batch_size)
             yield (
@@ -751,7 +755,7 @@ def iter_blocks(
                     if i is not None:
                         raise PanelError(file, row0 + i + 1, col, "a value (it is empty)")
                 start_days = _date_days(table.column(table.schema.names.index("start_date")))
-            start_col = (start_days - (start_days + 3) % 7 - w0) // 7
+            start_col = (_monday(start_days) - w0) // 7
             for i in range(0, n, batch_size):
                 sl = slice(i, i + batch_size)
                 yield (

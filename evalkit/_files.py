@@ -162,7 +162,7 @@ def replace_together(
     in ``remove`` are deleted and the transaction folder is removed. Ctrl-C and SIGTERM are
     held back during the moves. If the process dies anyway after the commit point, the
     next :func:`recover` of the folder (run by this function, by
-    :func:`evalkit.report.render.write_index` and by every report written there) finishes
+    :func:`evalkit.report.publish.publish_index` and by every report written there) finishes
     the moves; before it, nothing has changed.
 
     Parameters

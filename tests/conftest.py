@@ -60,7 +60,8 @@ def rendered_reports(demo_root: Path) -> dict[tuple[str, str], Path]:
 
     Returns (slug, kind) -> path of the HTML; ``<kind>.results.json`` lies beside it.
     """
-    from evalkit.report.render import render_report, write_index
+    from evalkit.report.publish import publish_index
+    from evalkit.report.render import render_report
 
     out = demo_root / "reports"
     paths = {}
@@ -69,7 +70,7 @@ def rendered_reports(demo_root: Path) -> dict[tuple[str, str], Path]:
             demo_root / "projects" / f"{slug}.yaml", kind, out_dir=out, generated="2026-11-24"
         )
         paths[(slug, kind)] = res.html
-    write_index(out, generated="2026-11-24")
+    publish_index(out, generated="2026-11-24")
     return paths
 
 

@@ -162,7 +162,7 @@ def _run_interrupted(argv: list[str], tmp: Path) -> tuple[int, str, str]:
 def _check_interrupted_between_moves(tmp: Path) -> None:
     """Kill the move of a report pair after its first file: recovery gives old or new."""
     from evalkit import _files
-    from evalkit.report.render import write_index
+    from evalkit.report.publish import publish_index
 
     out = tmp / "reports"
     _old_reports(out)
@@ -193,7 +193,7 @@ def _check_interrupted_between_moves(tmp: Path) -> None:
     # half-way: the new HTML beside the old results.json, and the journal that says so
     assert (folder / "slutevaluering.html").read_text() == "<p>new report</p>"
     assert json.loads((folder / "slutevaluering.results.json").read_text())["title"] == "Corpus"
-    index = write_index(out, generated="2026-01-01").read_text(encoding="utf-8")
+    index = publish_index(out, generated="2026-01-01").read_text(encoding="utf-8")
     assert (folder / "slutevaluering.results.json").read_text() == new[
         "slutevaluering.results.json"
     ]

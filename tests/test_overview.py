@@ -10,7 +10,7 @@ import pytest
 
 from evalkit.disclosure import suppress_share
 from evalkit.report.overview import overview_data, overview_html, read_results
-from evalkit.report.render import write_index
+from evalkit.report.publish import publish_index
 
 X = [28, 19, 33, 12, 25, 30, 61, 8, 39, 20]
 N = [40, 41, 38, 35, 44, 40, 90, 20, 41, 40]
@@ -80,7 +80,7 @@ def test_index_shows_the_overview(tmp_path: Path) -> None:
             json.dumps(_results(k, x, n), ensure_ascii=False), encoding="utf-8"
         )
         (folder / "slutevaluering.html").write_text("<html></html>", encoding="utf-8")
-    page = write_index(tmp_path, generated="2026-11-24").read_text(encoding="utf-8")
+    page = publish_index(tmp_path, generated="2026-11-24").read_text(encoding="utf-8")
     assert "Kommunerne sammenlignet" in page and page.count("Tragtdiagram for") == 2
     assert "Usikkert" in page  # the verdict words of the reports
     assert len(read_results(tmp_path, ["proj/ærø/slutevaluering.html"])) == 1

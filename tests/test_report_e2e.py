@@ -132,14 +132,15 @@ def test_comparison_section_only_with_a_comparison_group(rendered_reports) -> No
 @pytest.fixture(scope="session")
 def seed_reports(demo_root: Path) -> dict[str, Path]:
     """Two more renders: Hedensted (joblog criteria) and the internal transport report."""
-    from evalkit.report.render import render_report, write_index
+    from evalkit.report.publish import publish_index
+    from evalkit.report.render import render_report
 
     out = demo_root / "reports-seeds"
     hed = render_report(demo_root / "projects" / "hedensted-samtale.yaml", "slutevaluering",
                         out_dir=out, generated="2026-11-24")  # fmt: skip
     intern = render_report(demo_root / "projects" / "herning-transport.yaml", "slutevaluering",
                            out_dir=out, generated="2026-11-24", internal=True)  # fmt: skip
-    write_index(out, generated="2026-11-24")
+    publish_index(out, generated="2026-11-24")
     return {"hedensted": hed.html, "intern": intern.html}
 
 

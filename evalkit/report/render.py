@@ -29,7 +29,7 @@ import jinja2
 import nbformat
 
 import evalkit
-from evalkit._files import atomic_write, atomic_write_text, recover_tree, replace_together
+from evalkit._files import atomic_write, recover_tree, replace_together
 from evalkit._provenance import environment_changes
 from evalkit.config import check_publishable, load_config
 from evalkit.report.subset import (
@@ -49,7 +49,6 @@ __all__ = [
     "export_html",
     "index_page",
     "render_report",
-    "write_index",
     "write_skipped",
 ]
 
@@ -367,15 +366,6 @@ def _short_error(exc: Exception) -> str:
     cell = getattr(exc, "exec_count", None)
     where = f" (celle {cell})" if cell is not None else ""
     return f"{ename}: {evalue}{where}".strip()
-
-
-def write_index(out_dir: str | Path, generated: str | dt.date | None = None) -> Path:
-    """Write ``out_dir/index.html`` linking every report found, with its verdicts.
-
-    Not audited: ``evalkit run`` and ``evalkit index`` publish it through
-    :func:`evalkit.report.publish.publish_index`, which audits it with the reports first.
-    """
-    return atomic_write_text(Path(out_dir) / "index.html", index_page(out_dir, generated))
 
 
 def index_page(out_dir: str | Path, generated: str | dt.date | None = None) -> str:

@@ -11,10 +11,10 @@ to it (the matching itself should add little to the model fit). Run with::
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from evalkit.compare import propensity_score
 from evalkit.matching import match_nearest
@@ -33,15 +33,6 @@ def make_data(n_t: int, n_c: int, seed: int = 3) -> pd.DataFrame:
     )
 
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--treated", type=int, default=2500)
@@ -51,8 +42,8 @@ def main() -> None:
     data = make_data(args.treated, args.controls)
     covs = ["age", "weeks", "sex"]
     match_nearest(data.iloc[::25], "t", ["age"])  # imports
-    fit = _best(lambda: propensity_score(data, "t", covs), args.repeat)
-    match = _best(lambda: match_nearest(data, "t", covs), args.repeat)
+    fit = best_of(lambda: propensity_score(data, "t", covs), args.repeat)
+    match = best_of(lambda: match_nearest(data, "t", covs), args.repeat)
     print(f"{args.treated} treated, {args.controls} controls, covariates {covs}")
     print(f"propensity model (statsmodels): {fit:.3f} s")
     print(f"match_nearest (model + matching): {match:.3f} s  ratio {match / fit:.2f}x the fit")

@@ -12,10 +12,10 @@ of secondary cells (``x``) and the best time of ``--repeat`` runs, for
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from evalkit.disclosure import suppress
 
@@ -53,15 +53,6 @@ def cases() -> list[tuple[str, pd.DataFrame, dict]]:
     return out
 
 
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
@@ -71,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         for method in ("optimal", "greedy"):
             res = suppress(t, method=method, **kw)
             x = int((res.mask.to_numpy() & ~res.primary.to_numpy()).sum())
-            best = _best(lambda t=t, kw=kw, m=method: suppress(t, method=m, **kw), args.repeat)
+            best = best_of(lambda t=t, kw=kw, m=method: suppress(t, method=m, **kw), args.repeat)
             print(f"{name:28} {method:8} {x:4d} {best:8.3f}")
 
 

@@ -64,7 +64,7 @@ def sha256_file(path: str | Path) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with Path(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()

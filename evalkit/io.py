@@ -21,7 +21,6 @@ Example
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._dream import _WIDE_HOURS, _WIDE_WEEK, _wide_status
+from evalkit._files import sha256_file
 from evalkit._parse import _by_unique, _date_expectation, _dates, _number, _text, _weeks
 from evalkit._read import _read_raw, _Rows
 from evalkit.config import DataSource, ProjectConfig
@@ -116,11 +116,7 @@ def file_sha256(path: str | Path) -> str:
     known = _SHA256.get(before)
     if known is not None:
         return known
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    digest = h.hexdigest()
+    digest = sha256_file(path)
     if identity() == before:  # not changed while it was read
         if len(_SHA256) >= 1024:
             _SHA256.clear()

@@ -251,19 +251,10 @@ def _landstal(args: argparse.Namespace) -> int:
     import datetime as dt
     import time
 
-    from evalkit.columnar import PanelError
+    from evalkit.columnar import PanelError, read_participants
     from evalkit.landstal import compute_landstal
 
-    participants = None
-    if args.participants:
-        import pandas as pd
-
-        p = Path(args.participants)
-        participants = (
-            pd.read_parquet(p)
-            if p.suffix == ".parquet"
-            else pd.read_csv(p, sep=None, engine="python")
-        )
+    participants = read_participants(args.participants) if args.participants else None
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         prov = compute_landstal(

@@ -67,6 +67,7 @@ __all__ = [
     "iter_blocks",
     "panel_spells",
     "panel_weeks",
+    "read_participants",
     "start_quarter",
 ]
 
@@ -256,6 +257,15 @@ def _packed_matrix(
         full[:, off : off + w] = codes
         return full, low >= 0
     return codes, low >= 0
+
+
+def read_participants(path: str | Path) -> pd.DataFrame:
+    """The participants table of a panel that holds only the status (DREAM wide CSV, long
+    Parquet): Parquet, or CSV with ``;`` or ``,`` (person ids read as text)."""
+    p = Path(path)
+    if p.suffix == ".parquet":
+        return pd.read_parquet(p)
+    return pd.read_csv(p, sep=None, engine="python", dtype={"person_id": str})
 
 
 def panel_weeks(path: str | Path) -> pd.DatetimeIndex:

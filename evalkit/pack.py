@@ -47,23 +47,16 @@ from evalkit.columnar import (
     _fragments,
     _is_long,
     iter_blocks,
+    read_participants,
 )
 from evalkit.landstal import input_sha256
 
-__all__ = ["META_KEY", "pack_panel", "read_participants"]
+__all__ = ["META_KEY", "pack_panel"]
 
 META_KEY = b"evalkit.pack"
 # row groups of about 20 M person-weeks (as demo-data writes; larger ones read faster),
 # at least one block; only the packed bytes of a row group are held (20 MB)
 _ROW_GROUP_CELLS = 20_000_000
-
-
-def read_participants(path: str | Path) -> pd.DataFrame:
-    """A participants table (Parquet, or CSV with ``;`` or ``,``), as ``evalkit landstal``."""
-    p = Path(path)
-    if p.suffix == ".parquet":
-        return pd.read_parquet(p)
-    return pd.read_csv(p, sep=None, engine="python", dtype={"person_id": str})
 
 
 def _status_name(weeks: pd.DatetimeIndex) -> str:
